@@ -1,0 +1,3 @@
+"""CLI commands for the evaluate job."""
+
+from segreform.cli.app import main  # noqa: F401

@@ -1,0 +1,1 @@
+"""segreform.measure"""

@@ -1,0 +1,1 @@
+"""Tables for the data job (filled in by its module's owner)."""

@@ -1,0 +1,1 @@
+"""Tables for the evaluation job (filled in by its module's owner)."""

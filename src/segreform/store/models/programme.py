@@ -1,0 +1,1 @@
+"""Tables for the programme job (filled in by its module's owner)."""

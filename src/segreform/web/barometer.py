@@ -1,0 +1,5 @@
+"""Web pages and API for barometer."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

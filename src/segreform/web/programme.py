@@ -1,0 +1,5 @@
+"""Web pages and API for programme."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Web pages and API for research."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
