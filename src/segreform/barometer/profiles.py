@@ -1,0 +1,637 @@
+"""What the barometer pages and API show, assembled from the store (``segreform.data.queries``) and the
+measure engine (``segreform.measure.indices``), and cached.
+
+:class:`Barometer` holds one engine's data in memory. Every public method first checks a cheap *data stamp*
+(the list of loaded releases); when an import changes it, the caches are dropped, so nothing stale is shown
+and nothing is recomputed per request otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from segreform.barometer import indicators as registry
+from segreform.barometer import maps, typology
+
+PUBLISHED_TYPE_VARIABLE = "omradestyp"
+# Stored variables (shares 0–1 per RegSO and year) from which the types are computed where they are loaded.
+TYPE_INPUT_VARIABLES = (
+    "andel_lag_ekonomisk_standard",
+    "andel_forgymnasial_utbildning_20_64",
+    "andel_langvarigt_bistand_eller_arbetsloshet_20_64",
+)
+SEGREGATION_GROUPS = ("inrikes_fodda", "utrikes_fodda")
+FOCAL_GROUP = "utrikes_fodda"
+# Shown on the kommun profile with intervals; the overview offers the same as map layers.
+PROFILE_INDICES = ("dissimilarity", "isolation", "theil_h")
+BOOTSTRAP_DRAWS = 200
+BOOTSTRAP_SEED = 20250101
+NATION_CODE = "00"
+LICENCES = {
+    "SCB": "CC0 1.0 (SCB öppna data)",
+    "Polisen": "Källa: Polisen (offentlig handling)",
+    "Kolada": "Källa: Kolada (fri att använda)",
+}
+SEGREFORM_SOURCE = "segreform, computed from SCB (BE0101, RegSO)"
+
+
+def licence_for(source: str) -> str:
+    """The licence line to print next to figures from ``source``."""
+    for key, licence in LICENCES.items():
+        if key.lower() in str(source).lower():
+            return licence
+    return "see the source"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One thing the overview map can colour kommuner by."""
+
+    id: str
+    label: dict
+    unit: str
+    direction: str
+    source: str
+    years: tuple[int, ...]
+
+    def name(self, lang: str) -> str:
+        return self.label.get(lang) or self.label["sv"]
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", str(text).casefold()).strip()
+
+
+class Barometer:
+    """The barometer's data for one database, cached until the loaded data change.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        A migrated segreform database (see ``segreform.data.loader.ensure_initialised``).
+    """
+
+    # Imports are rare; looking at the list of releases at most this often keeps requests fast.
+    STAMP_INTERVAL_S = 1.0
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._lock = threading.RLock()
+        self._stamp = None
+        self._stamp_checked = float("-inf")
+        self._data: _Snapshot | None = None
+
+    # -- cache control -------------------------------------------------------------------------------
+    def _current_stamp(self):
+        from segreform.data import queries
+
+        frame = queries.datasets(self.engine)
+        police = len(queries.police_areas(self.engine)) if not frame.empty else 0
+        rows = tuple(map(tuple, frame[["name", "vintage", "is_current", "rows"]].astype(str).to_numpy()))
+        return rows, police
+
+    @property
+    def data(self) -> "_Snapshot":
+        """The current snapshot, rebuilt when the loaded data have changed (checked at most once a second)."""
+        now = time.monotonic()
+        if self._data is not None and now - self._stamp_checked < self.STAMP_INTERVAL_S:
+            return self._data
+        stamp = self._current_stamp()
+        self._stamp_checked = now
+        with self._lock:
+            if self._data is None or stamp != self._stamp:
+                self._data = _Snapshot(self.engine)
+                self._stamp = stamp
+            return self._data
+
+
+class _Snapshot:
+    """Everything derived from one state of the database. Built lazily, piece by piece."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._lock = threading.RLock()
+        self._indices_cache: dict = {}
+        self._layer_cache: dict = {}
+
+    # -- areas ---------------------------------------------------------------------------------------
+    @cached_property
+    def lan(self) -> pd.DataFrame:
+        from segreform.data import queries
+
+        return queries.areas(self.engine, "lan")
+
+    @cached_property
+    def kommuner(self) -> pd.DataFrame:
+        from segreform.data import queries
+
+        frame = queries.areas(self.engine, "kommun")
+        frame["lan_name"] = frame["parent_code"].map(self.lan.set_index("code")["name"])
+        return frame
+
+    @cached_property
+    def regso(self) -> pd.DataFrame:
+        from segreform.data import queries
+
+        frame = queries.areas(self.engine, "regso")
+        frame["kommun_name"] = frame["parent_code"].map(self.kommuner.set_index("code")["name"])
+        frame["lan_code"] = frame["parent_code"].map(self.kommuner.set_index("code")["parent_code"])
+        return frame
+
+    @cached_property
+    def area_names(self) -> dict[str, str]:
+        """Kommun and län names by code (for labels)."""
+        return {**dict(zip(self.lan["code"], self.lan["name"])), **dict(zip(self.kommuner["code"], self.kommuner["name"]))}
+
+    @cached_property
+    def police(self) -> pd.DataFrame:
+        from segreform.data import queries
+
+        return queries.police_areas(self.engine)
+
+    @cached_property
+    def has_data(self) -> bool:
+        return not self.kommuner.empty
+
+    # -- observations --------------------------------------------------------------------------------
+    @cached_property
+    def observations(self) -> pd.DataFrame:
+        """Every current observation at RegSO and kommun level (long), loaded once per snapshot."""
+        from segreform.data import queries
+
+        frames = [queries.observations(self.engine, level=level) for level in ("regso", "kommun", "lan", "riket")]
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            return pd.DataFrame(columns=["area_code", "level", "year", "variable", "value", "unit", "source", "source_table"])
+        frame = pd.concat(frames, ignore_index=True)
+        frame["year"] = frame["year"].astype(int)
+        return frame
+
+    @cached_property
+    def regso_wide(self) -> pd.DataFrame:
+        """RegSO observations as one row per (area, year), one column per variable, with kommun and län codes."""
+        regso = self.observations[self.observations["level"] == "regso"]
+        if regso.empty:
+            return pd.DataFrame(columns=["area_code", "year", "kommun", "lan"])
+        wide = regso.pivot_table(index=["area_code", "year"], columns="variable", values="value", aggfunc="first")
+        wide = wide.reset_index()
+        wide.columns.name = None
+        parents = self.regso.set_index("code")
+        wide["kommun"] = wide["area_code"].map(parents["parent_code"])
+        wide["lan"] = wide["area_code"].map(parents["lan_code"])
+        return wide.dropna(subset=["kommun"])
+
+    def variable_source(self, variable: str) -> tuple[str, str]:
+        """(source, source table) of a stored variable, for labels."""
+        rows = self.observations[self.observations["variable"] == variable]
+        if rows.empty:
+            return "", ""
+        first = rows.iloc[0]
+        return str(first["source"]), str(first["source_table"])
+
+    # -- area types -----------------------------------------------------------------------------------
+    @cached_property
+    def area_types(self) -> pd.DataFrame:
+        """Area type per RegSO and year: DataFrame[area_code, year, area_type, basis, source].
+
+        ``basis`` says which is shown: "published" (SCB/Delmos' own types, e.g. the bundled 2022) or
+        "computed" (from the three shares with :mod:`segreform.barometer.typology`, default cut-points).
+        A published type wins where both exist for a year.
+        """
+        wide = self.regso_wide
+        parts = []
+        if all(v in wide.columns for v in TYPE_INPUT_VARIABLES):
+            inputs = wide.dropna(subset=list(TYPE_INPUT_VARIABLES)).copy()
+            if not inputs.empty:
+                inputs["index"] = typology.socioeconomic_index(*(inputs[v] for v in TYPE_INPUT_VARIABLES))
+                computed = typology.area_types_by_year(inputs)
+                computed = computed[computed["area_type"] > 0]
+                computed["basis"] = "computed"
+                computed["source"] = "segreform, computed from SCB shares"
+                parts.append(computed[["area_code", "year", "area_type", "basis", "source"]])
+        if PUBLISHED_TYPE_VARIABLE in wide.columns:
+            published = wide.dropna(subset=[PUBLISHED_TYPE_VARIABLE])[["area_code", "year", PUBLISHED_TYPE_VARIABLE]]
+            published = published.rename(columns={PUBLISHED_TYPE_VARIABLE: "area_type"})
+            published["area_type"] = published["area_type"].astype(int)
+            published["basis"] = "published"
+            source, table = self.variable_source(PUBLISHED_TYPE_VARIABLE)
+            published["source"] = f"{source} {table}".strip()
+            parts.append(published)
+        if not parts:
+            return pd.DataFrame(columns=["area_code", "year", "area_type", "basis", "source"])
+        combined = pd.concat(parts[::-1], ignore_index=True)  # published first, so it wins below
+        combined = combined.drop_duplicates(["area_code", "year"], keep="first")
+        return combined.sort_values(["area_code", "year"]).reset_index(drop=True)
+
+    @cached_property
+    def status(self) -> pd.DataFrame:
+        """Status × trend and time in type per RegSO (see :func:`typology.status_and_trend`)."""
+        return typology.status_and_trend(self.area_types)
+
+    @cached_property
+    def type_years(self) -> tuple[int, ...]:
+        return tuple(sorted(self.area_types["year"].unique().tolist()))
+
+    def population_by_type(self, year: int | None = None) -> pd.DataFrame:
+        """Population per area type for every kommun, län and the nation in ``year`` (default: latest).
+
+        Returns DataFrame[level, code, area_type, population, share, year] (share of the area's population).
+        """
+        years = self.type_years
+        if not years or "folkmangd" not in self.regso_wide.columns:
+            return pd.DataFrame(columns=["level", "code", "area_type", "population", "share", "year"])
+        year = years[-1] if year is None else int(year)
+        key = ("population_by_type", year)
+        if key in self._layer_cache:
+            return self._layer_cache[key]
+        types = self.area_types[self.area_types["year"] == year][["area_code", "area_type"]]
+        population = self.regso_wide[self.regso_wide["year"] == year][["area_code", "kommun", "lan", "folkmangd"]]
+        joined = population.merge(types, on="area_code", how="inner")
+        joined["nation"] = NATION_CODE
+        frames = []
+        for level, column in (("kommun", "kommun"), ("lan", "lan"), ("riket", "nation")):
+            counts = joined.groupby([column, "area_type"])["folkmangd"].sum().unstack(fill_value=0)
+            counts = counts.reindex(columns=list(typology.AREA_TYPES), fill_value=0)
+            shares = counts.div(counts.sum(axis=1), axis=0)
+            long = counts.stack().rename("population").to_frame().join(shares.stack().rename("share"))
+            long = long.reset_index().rename(columns={column: "code"})
+            long["level"] = level
+            frames.append(long)
+        result = pd.concat(frames, ignore_index=True)
+        result["year"] = year
+        result = result[["level", "code", "area_type", "population", "share", "year"]]
+        self._layer_cache[key] = result
+        return result
+
+    # -- indicators -----------------------------------------------------------------------------------
+    def indicator_values(self, indicator: registry.Indicator, level: str) -> pd.DataFrame:
+        """Values of ``indicator`` for every area of ``level`` ("regso", "kommun", "lan" or "riket") and year.
+
+        Stored values at that level are used as they are. A share of counts (numerator/denominator) stored at
+        RegSO level is summed up to kommun, län and nation before dividing, which is exact. Returns
+        DataFrame[code, year, value] (empty where nothing is loaded).
+        """
+        key = ("indicator", indicator.id, level)
+        if key in self._layer_cache:
+            return self._layer_cache[key]
+        if indicator.variable == registry.POLICE_AREAS:
+            result = self._police_counts(level)
+        else:
+            stored = registry.compute(indicator, self.observations[self.observations["level"] == level])
+            result = stored.rename(columns={"area_code": "code"})
+            if result.empty and indicator.numerator and level != "regso":
+                result = self._aggregated_share(indicator, level)
+        result = result[["code", "year", "value"]].reset_index(drop=True)
+        self._layer_cache[key] = result
+        return result
+
+    def _aggregated_share(self, indicator: registry.Indicator, level: str) -> pd.DataFrame:
+        wide = self.regso_wide
+        inputs = list(indicator.inputs)
+        if any(v not in wide.columns for v in inputs):
+            return pd.DataFrame(columns=["code", "year", "value"])
+        column = {"kommun": "kommun", "lan": "lan", "riket": None}[level]
+        frame = wide.dropna(subset=inputs).copy()
+        frame["code"] = frame[column] if column else NATION_CODE
+        sums = frame.groupby(["code", "year"])[inputs].sum()
+        denominator = sums[list(indicator.denominator)].sum(axis=1)
+        values = sums[indicator.numerator] / denominator.where(denominator != 0)
+        return values.rename("value").reset_index().dropna(subset=["value"])
+
+    def _police_counts(self, level: str) -> pd.DataFrame:
+        police = self.police
+        if police.empty or level == "regso":
+            return pd.DataFrame(columns=["code", "year", "value"])
+        year = int(str(police["reference_date"].iloc[0])[:4])
+        if level == "kommun":
+            counts = police.groupby("kommunkod").size().reindex(self.kommuner["code"], fill_value=0)
+        elif level == "lan":
+            lan_of = self.kommuner.set_index("code")["parent_code"]
+            counts = police.groupby(police["kommunkod"].map(lan_of)).size().reindex(self.lan["code"], fill_value=0)
+        else:
+            counts = pd.Series({NATION_CODE: len(police)})
+        return pd.DataFrame({"code": counts.index.astype(str), "year": year, "value": counts.to_numpy(dtype=float)})
+
+    def indicator_status(self) -> list[dict]:
+        """Every registry indicator with whether it is loaded, the years and levels it has, and its source."""
+        rows = []
+        for area in registry.registry():
+            for item in area.indicators:
+                levels = {}
+                for level in item.levels:
+                    values = self.indicator_values(item, level)
+                    if not values.empty:
+                        levels[level] = (int(values["year"].min()), int(values["year"].max()))
+                rows.append({"focus_area": area, "indicator": item, "loaded": bool(levels), "levels": levels})
+        return rows
+
+    # -- segregation indices ---------------------------------------------------------------------------
+    def _index_input(self) -> pd.DataFrame:
+        wide = self.regso_wide
+        if any(g not in wide.columns for g in SEGREGATION_GROUPS):
+            return pd.DataFrame()
+        frame = wide.dropna(subset=list(SEGREGATION_GROUPS))[["area_code", "year", "kommun", "lan", *SEGREGATION_GROUPS]]
+        frame = frame.copy()
+        frame["nation"] = NATION_CODE
+        return frame
+
+    def segregation_indices(self, level: str, code: str | None = None, *, bootstrap: int = 0) -> pd.DataFrame:
+        """Segregation of the foreign-born from the Swedish-born across RegSO, per area of ``level`` and year.
+
+        ``level`` is "kommun", "lan" or "riket"; ``code`` limits it to one area (and makes a bootstrap cheap).
+        Returns DataFrame[code, year, index, value, se, ci_low, ci_high] (se/ci NaN without bootstrap).
+        Cached per (level, code, bootstrap).
+        """
+        key = (level, code, bootstrap)
+        with self._lock:
+            if key in self._indices_cache:
+                return self._indices_cache[key]
+        from segreform.measure import indices
+
+        frame = self._index_input()
+        column = {"kommun": "kommun", "lan": "lan", "riket": "nation"}[level]
+        empty = pd.DataFrame(columns=["code", "year", "index", "value", "se", "ci_low", "ci_high"])
+        if frame.empty:
+            return empty
+        if code is not None:
+            frame = frame[frame[column] == code]
+            if frame.empty:
+                return empty
+        # A segment of one area has no segregation to measure; the engine would reject it.
+        sizes = frame.groupby([column, "year"])["area_code"].transform("size")
+        frame = frame[sizes >= 2]
+        if frame.empty:
+            return empty
+        result = indices(
+            frame,
+            unit="area_code",
+            groups=list(SEGREGATION_GROUPS),
+            by=[column, "year"],
+            index=list(PROFILE_INDICES),
+            focal=FOCAL_GROUP,
+            bootstrap=bootstrap,
+            seed=BOOTSTRAP_SEED if bootstrap else None,
+        )
+        result = result.rename(columns={column: "code"})
+        for missing in ("se", "ci_low", "ci_high"):
+            if missing not in result.columns:
+                result[missing] = np.nan
+        result = result[["code", "year", "index", "value", "se", "ci_low", "ci_high"]].reset_index(drop=True)
+        result["year"] = result["year"].astype(int)
+        with self._lock:
+            self._indices_cache[key] = result
+        return result
+
+    # -- overview layers --------------------------------------------------------------------------------
+    @cached_property
+    def layers(self) -> dict[str, Layer]:
+        """What the overview map can show, only layers with loaded data: indicators, indices, type shares."""
+        found: dict[str, Layer] = {}
+        for row in self.indicator_status():
+            item = row["indicator"]
+            values = self.indicator_values(item, "kommun")
+            if values.empty:
+                continue
+            found[f"indicator:{item.id}"] = Layer(
+                id=f"indicator:{item.id}", label=item.name, unit=item.unit, direction=item.direction,
+                source=item.origin, years=tuple(sorted(values["year"].unique().tolist())),
+            )
+        index_years = tuple(sorted(self._index_input()["year"].unique().tolist())) if not self._index_input().empty else ()
+        if index_years:
+            for name in PROFILE_INDICES:
+                found[f"index:{name}"] = Layer(
+                    id=f"index:{name}", label=INDEX_LABELS[name], unit="index 0–1", direction="higher_is_worse",
+                    source=SEGREFORM_SOURCE, years=index_years,
+                )
+        if self.type_years and "folkmangd" in self.regso_wide.columns:
+            found["types:12"] = Layer(
+                id="types:12",
+                label={"sv": "Andel av befolkningen i områdestyp 1–2", "en": "Share of the population in area types 1–2"},
+                unit="share", direction="higher_is_worse",
+                source=f"{self.area_types['source'].iloc[-1]}; SCB BE0101", years=self.type_years,
+            )
+        return found
+
+    def layer_values(self, layer_id: str, year: int | None = None) -> tuple[Layer, int, pd.DataFrame]:
+        """Kommun values of one overview layer: (layer, year, DataFrame[code, name, lan, value, rank]).
+
+        ``year`` defaults to the layer's latest. Rank 1 is the highest value. Raises KeyError for an unknown
+        layer and ValueError for a year the layer lacks (both name what is available).
+        """
+        if layer_id not in self.layers:
+            raise KeyError(f"unknown or unloaded layer {layer_id!r}; available: {sorted(self.layers)}")
+        layer = self.layers[layer_id]
+        year = layer.years[-1] if year is None else int(year)
+        if year not in layer.years:
+            raise ValueError(f"layer {layer_id!r} has no data for {year}; years: {list(layer.years)}")
+        key = ("layer", layer_id, year)
+        if key in self._layer_cache:
+            return layer, year, self._layer_cache[key]
+        kind, _, name = layer_id.partition(":")
+        if kind == "indicator":
+            values = self.indicator_values(registry.get_indicator(name), "kommun")
+            values = values[values["year"] == year][["code", "value"]]
+        elif kind == "index":
+            values = self.segregation_indices("kommun")
+            values = values[(values["year"] == year) & (values["index"] == name)][["code", "value"]]
+        else:
+            shares = self.population_by_type(year)
+            shares = shares[(shares["level"] == "kommun") & shares["area_type"].isin([1, 2])]
+            values = shares.groupby("code")["share"].sum().rename("value").reset_index()
+        table = self.kommuner[["code", "name", "lan_name"]].merge(values, on="code", how="left")
+        table["rank"] = table["value"].rank(ascending=False, method="min").astype("Int64")
+        table = table.sort_values(["rank", "name"], na_position="last").reset_index(drop=True)
+        self._layer_cache[key] = table
+        return layer, year, table
+
+    # -- profiles ---------------------------------------------------------------------------------------
+    def kommun(self, code: str) -> pd.Series:
+        """The kommun row; LookupError names the code when there is no such kommun."""
+        match = self.kommuner[self.kommuner["code"] == code]
+        if match.empty:
+            raise LookupError(f"no kommun with code {code!r} (four digits, e.g. 0180 for Stockholm)")
+        return match.iloc[0]
+
+    def kommun_areas(self, code: str) -> pd.DataFrame:
+        """The kommun's RegSO with latest type, status × trend, population and share born abroad.
+
+        DataFrame[code, name, area_type, type_year, basis, trend, years_in_type, in_type_since, population,
+        population_year, share_foreign_born, police_areas]
+        """
+        self.kommun(code)
+        key = ("kommun_areas", code)
+        if key in self._layer_cache:
+            return self._layer_cache[key]
+        areas = self.regso[self.regso["parent_code"] == code][["code", "name"]].copy()
+        status = self.status.rename(columns={"area_code": "code", "status": "area_type", "latest_year": "type_year"})
+        latest_types = self.area_types.sort_values("year").drop_duplicates("area_code", keep="last")
+        basis = latest_types.set_index("area_code")["basis"]
+        areas = areas.merge(
+            status[["code", "area_type", "type_year", "trend", "years_in_type", "in_type_since"]], on="code", how="left"
+        )
+        areas["basis"] = areas["code"].map(basis)
+        wide = self.regso_wide
+        if "folkmangd" in wide.columns:
+            latest = wide.dropna(subset=["folkmangd"]).sort_values("year").drop_duplicates("area_code", keep="last")
+            latest = latest.set_index("area_code")
+            areas["population"] = areas["code"].map(latest["folkmangd"])
+            areas["population_year"] = areas["code"].map(latest["year"])
+            if FOCAL_GROUP in latest.columns:
+                areas["share_foreign_born"] = areas["code"].map(latest[FOCAL_GROUP] / latest["folkmangd"])
+        for column in ("population", "population_year", "share_foreign_born"):
+            if column not in areas.columns:
+                areas[column] = np.nan
+        matches = self.police_matches(code)
+        areas["police_areas"] = areas["code"].map(
+            matches.groupby("regso_code")["name"].apply(lambda names: "; ".join(sorted(set(names))))
+        ).fillna("") if not matches.empty else ""
+        self._layer_cache[key] = areas
+        return areas
+
+    def police_matches(self, kommun_code: str) -> pd.DataFrame:
+        """The police's vulnerable areas in a kommun, matched to RegSO by name where a part of the name fits.
+
+        The police publish polygons of their own, not RegSO codes; the bundled list has only names, so this is
+        a name match ("Nydala / Hermodsdal / Lindängen" matches a RegSO whose name contains "Hermodsdal"),
+        shown as such. DataFrame[name, category, regso_code, regso_name] with regso_code "" where no name fits.
+        """
+        key = ("police_matches", kommun_code)
+        if key in self._layer_cache:
+            return self._layer_cache[key]
+        police = self.police[self.police["kommunkod"] == kommun_code]
+        regso = self.regso[self.regso["parent_code"] == kommun_code]
+        candidates = [(code, name, _normalise(name)) for code, name in zip(regso["code"], regso["name"])]
+        rows = []
+        for name, category in zip(police["name"], police["category"]):
+            parts = [_normalise(p) for p in re.split(r"[/,]| och ", str(name)) if len(p.strip()) >= 3]
+            hits = [(code, regso_name) for code, regso_name, normal in candidates if any(p in normal for p in parts)]
+            for regso_code, regso_name in hits or [("", "")]:
+                rows.append({"name": name, "category": category, "regso_code": regso_code, "regso_name": regso_name})
+        result = pd.DataFrame(rows, columns=["name", "category", "regso_code", "regso_name"])
+        self._layer_cache[key] = result
+        return result
+
+    def comparison(self, kommun_code: str, others: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
+        """Every loaded kommun-level indicator for the kommun, its county, the nation and chosen kommuner.
+
+        DataFrame[indicator, focus_area, unit, direction, source, year, <kommun>, <län>, "00" (nation), <others>...]
+        (columns named by area code; the latest year the kommun has).
+        """
+        kommun = self.kommun(kommun_code)
+        for other in others:
+            self.kommun(other)
+        key = ("comparison", kommun_code, tuple(others))
+        if key in self._layer_cache:
+            return self._layer_cache[key]
+        columns = [("kommun", kommun_code), ("lan", kommun["parent_code"]), ("riket", NATION_CODE)]
+        columns += [("kommun", other) for other in others if other != kommun_code]
+        rows = []
+        for area in registry.registry():
+            for item in area.indicators:
+                own = self.indicator_values(item, "kommun")
+                own = own[own["code"] == kommun_code]
+                if own.empty:
+                    continue
+                year = int(own["year"].max())
+                row = {
+                    "indicator": item.id, "focus_area": area.key, "unit": item.unit, "direction": item.direction,
+                    "source": item.origin, "year": year,
+                }
+                for level, code in columns:
+                    values = self.indicator_values(item, level)
+                    match = values[(values["code"] == code) & (values["year"] == year)]
+                    row[code] = float(match["value"].iloc[0]) if not match.empty else np.nan
+                rows.append(row)
+        base = ["indicator", "focus_area", "unit", "direction", "source", "year"]
+        result = pd.DataFrame(rows, columns=base + [code for _, code in columns])
+        self._layer_cache[key] = result
+        return result
+
+    def area(self, code: str) -> dict:
+        """One RegSO: its names, type history, status and every loaded variable over the years."""
+        match = self.regso[self.regso["code"] == code]
+        if match.empty:
+            raise LookupError(f"no RegSO with code {code!r} (e.g. 0180R101; search by name at /search)")
+        row = match.iloc[0]
+        types = self.area_types[self.area_types["area_code"] == code]
+        status = self.status[self.status["area_code"] == code]
+        series = self.observations[(self.observations["level"] == "regso") & (self.observations["area_code"] == code)]
+        series = series[["year", "variable", "value", "unit", "source", "source_table"]].sort_values(["variable", "year"])
+        shares = []
+        for item in registry.all_indicators().values():
+            if "regso" in item.levels:
+                values = registry.compute(item, series.assign(area_code=code))
+                for _, v in values.iterrows():
+                    shares.append({"indicator": item.id, "year": int(v["year"]), "value": float(v["value"]), "unit": item.unit, "source": item.origin})
+        police = self.police_matches(row["parent_code"])
+        return {
+            "code": code,
+            "name": row["name"],
+            "kommun_code": row["parent_code"],
+            "kommun_name": row["kommun_name"],
+            "lan_code": row["lan_code"],
+            "types": types.reset_index(drop=True),
+            "status": status.iloc[0].to_dict() if not status.empty else None,
+            "series": series.reset_index(drop=True),
+            "indicators": pd.DataFrame(shares, columns=["indicator", "year", "value", "unit", "source"]),
+            "police": police[police["regso_code"] == code].reset_index(drop=True),
+        }
+
+    def search(self, query: str, limit: int = 50) -> pd.DataFrame:
+        """Areas whose name contains ``query`` or whose code starts with it (case and accents as typed).
+
+        DataFrame[level, code, name, kommun_name] with kommuner first, then RegSO, best matches first.
+        """
+        text = _normalise(query)
+        if len(text) < 2:
+            raise ValueError("type at least two characters of a name or a code")
+        frames = []
+        for level, frame in (("kommun", self.kommuner), ("regso", self.regso)):
+            names = frame["name"].map(_normalise)
+            codes = frame["code"].str.casefold()
+            hit = names.str.contains(text, regex=False) | codes.str.startswith(text)
+            found = frame[hit].copy()
+            found["level"] = level
+            found["starts"] = ~names[hit].str.startswith(text)
+            found["kommun_name"] = found["name"] if level == "kommun" else found["kommun_name"]
+            frames.append(found[["level", "code", "name", "kommun_name", "starts"]])
+        result = pd.concat(frames, ignore_index=True)
+        result["order"] = (result["level"] != "kommun").astype(int)
+        result = result.sort_values(["order", "starts", "name"]).head(limit)
+        return result[["level", "code", "name", "kommun_name"]].reset_index(drop=True)
+
+
+INDEX_LABELS = {
+    "dissimilarity": {"sv": "Segregationsindex D (utrikes/inrikes födda)", "en": "Dissimilarity D (foreign/Swedish-born)"},
+    "isolation": {"sv": "Isoleringsindex, utrikes födda", "en": "Isolation of the foreign-born"},
+    "theil_h": {"sv": "Theils H (utrikes/inrikes födda)", "en": "Theil's H (foreign/Swedish-born)"},
+}
+
+
+# -- map layers (geometry does not change with the data: cached for the process) ----------------------------
+_MAP_LOCK = threading.Lock()
+_MAP_CACHE: dict[str, maps.SerialisedLayer] = {}
+MAP_METADATA = {
+    "source": "SCB, Regionala statistikområden (RegSO) 2025 and kommun boundaries, simplified by segreform",
+    "licence": "CC0 1.0 (SCB öppna geodata)",
+}
+
+
+def map_layer(level: str) -> maps.SerialisedLayer:
+    """The simplified, serialised boundaries of ``level`` ("regso", "kommun" or "lan"), built once per process."""
+    with _MAP_LOCK:
+        if level not in _MAP_CACHE:
+            from segreform.data.bundled import boundaries
+
+            _MAP_CACHE[level] = maps.simplified_layer(
+                boundaries(level), tolerance=maps.DEFAULT_TOLERANCE[level], metadata={**MAP_METADATA, "level": level}
+            )
+        return _MAP_CACHE[level]

@@ -1,0 +1,84 @@
+"""Validation of the long panel every estimator takes: one row per (unit, time).
+
+Errors are :class:`DesignError` (a ``ValueError``) whose message names the column, the row or the
+unit, and says what to do; the CLI turns them into exit code 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+class DesignError(ValueError):
+    """The data or the design cannot support the estimation asked for (message says what is missing)."""
+
+
+def require_columns(frame: pd.DataFrame, columns: dict[str, str | None]) -> None:
+    """Raise :class:`DesignError` naming the first role whose column is not in ``frame``."""
+    for role, column in columns.items():
+        if column is None:
+            continue
+        if column not in frame.columns:
+            known = ", ".join(map(str, frame.columns))
+            raise DesignError(f"column {column!r} (given as {role}) is not in the data; columns are: {known}")
+
+
+def require_numeric(frame: pd.DataFrame, column: str, *, allow_missing: bool = False) -> np.ndarray:
+    """The column as float64, or a :class:`DesignError` naming the first row that is not a number."""
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = values.isna() & (frame[column].notna() if allow_missing else True)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DesignError(
+            f"column {column!r}, row {row + 1}: {frame[column].iloc[row]!r} is not a number"
+            + ("" if allow_missing else " (missing values are not allowed here)")
+        )
+    return values.to_numpy(dtype=float)
+
+
+@dataclass(frozen=True)
+class WidePanel:
+    """A balanced panel as a units × periods matrix."""
+
+    units: np.ndarray  # unit labels, sorted
+    times: np.ndarray  # periods, sorted ascending
+    outcome: np.ndarray  # (n_units, n_times)
+
+
+def to_wide(frame: pd.DataFrame, unit: str, time: str, outcome: str) -> WidePanel:
+    """Pivot the long panel to a balanced matrix; refuse duplicates and holes, naming one of each."""
+    require_columns(frame, {"--unit": unit, "--time": time, "--outcome": outcome})
+    data = frame[[unit, time, outcome]].copy()
+    data[time] = require_numeric(data, time)
+    data[outcome] = require_numeric(data, outcome)
+    duplicated = data.duplicated([unit, time])
+    if duplicated.any():
+        row = int(np.flatnonzero(duplicated.to_numpy())[0])
+        raise DesignError(
+            f"row {row + 1}: unit {data[unit].iloc[row]!r} appears twice in period {data[time].iloc[row]:g}; "
+            "give one row per unit and period"
+        )
+    wide = data.pivot(index=unit, columns=time, values=outcome).sort_index()
+    if wide.isna().any().any():
+        holes = wide.isna().stack()
+        unit_label, period = holes[holes].index[0]
+        raise DesignError(
+            f"the panel is unbalanced: unit {unit_label!r} has no {outcome!r} in period {period:g} "
+            f"({int(holes.sum())} unit-periods missing); fill or drop those units"
+        )
+    return WidePanel(units=wide.index.to_numpy(), times=wide.columns.to_numpy(dtype=float), outcome=wide.to_numpy(dtype=float))
+
+
+def unit_constant(frame: pd.DataFrame, unit: str, column: str) -> pd.Series:
+    """A per-unit value (e.g. the treatment start) that must not change over time within a unit."""
+    values = frame.groupby(unit, sort=True)[column]
+    varies = values.nunique(dropna=False) > 1
+    if varies.any():
+        raise DesignError(
+            f"column {column!r} changes over time within unit {varies[varies].index[0]!r}; "
+            "it must be constant per unit (the first period of treatment)"
+        )
+    return values.first()

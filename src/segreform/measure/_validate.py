@@ -1,0 +1,198 @@
+"""Turn a user's table (wide or long) into a sorted counts matrix, with errors that point at the cell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+class MeasureInputError(ValueError):
+    """Bad input to a measure function, naming the column and the row where it was found.
+
+    ``column`` is the column name (or None), ``row`` the 0-based row position in the table the
+    user passed (or None) and ``label`` that row's index label; ``problem`` says what is wrong
+    and what to do. ``str()`` gives the whole message.
+    """
+
+    def __init__(self, problem: str, column: str | None = None, row: int | None = None, label=None):
+        self.problem = problem
+        self.column = column
+        self.row = row
+        self.label = label
+        where = []
+        if column is not None:
+            where.append(f"column {column!r}")
+        if row is not None:
+            where.append(f"row {label!r}" if label is not None else f"row {row}")
+        super().__init__(f"{', '.join(where)}: {problem}" if where else problem)
+
+
+@dataclass(frozen=True)
+class CountsTable:
+    """Units sorted by segment: ``counts`` (n_units, n_groups), ``segment_ids`` (n_units,),
+    ``units`` (unit id per row), ``keys`` (one row per segment with the ``by`` columns) and
+    ``groups`` (column names of ``counts``)."""
+
+    counts: np.ndarray
+    segment_ids: np.ndarray
+    units: np.ndarray
+    keys: pd.DataFrame
+    groups: list[str]
+    by: list[str]
+
+    @property
+    def n_segments(self) -> int:
+        return len(self.keys)
+
+
+def as_list(value, what: str) -> list[str]:
+    """Accept one column name or a list of names."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        raise MeasureInputError(f"{what} must be a column name or a list of column names, got {value!r}") from None
+
+
+def _require_columns(data: pd.DataFrame, columns: Sequence[str], role: str) -> None:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise MeasureInputError(
+            f"{role} column {missing[0]!r} is not in the data; columns are: {', '.join(map(str, data.columns))}"
+        )
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def check_counts(data: pd.DataFrame, column: str, require_integer: bool) -> np.ndarray:
+    """Return a column as float counts, or raise naming the first bad row."""
+    raw = data[column]
+    if raw.dtype == bool:
+        raise MeasureInputError("counts must be numbers, not true/false", column, 0, data.index[0])
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad_text = np.isnan(values) & raw.notna().to_numpy()
+    if bad_text.any():
+        i = _first_bad(bad_text)
+        raise MeasureInputError(f"count {raw.iloc[i]!r} is not a number", column, i, data.index[i])
+    if np.isnan(values).any():
+        i = _first_bad(np.isnan(values))
+        raise MeasureInputError("count is missing (NaN); fill in 0 if the group has no members there", column, i, data.index[i])
+    if np.isinf(values).any():
+        i = _first_bad(np.isinf(values))
+        raise MeasureInputError("count is infinite", column, i, data.index[i])
+    if (values < 0).any():
+        i = _first_bad(values < 0)
+        raise MeasureInputError(f"count is negative ({values[i]:g}); counts must be 0 or more", column, i, data.index[i])
+    if require_integer and (values != np.round(values)).any():
+        i = _first_bad(values != np.round(values))
+        raise MeasureInputError(
+            f"count {values[i]:g} is not a whole number; resampling individuals needs whole counts "
+            "(round them, or compute without bootstrap/null draws)",
+            column, i, data.index[i],
+        )
+    return values
+
+
+def _check_keys(data: pd.DataFrame, columns: Sequence[str]) -> None:
+    for column in columns:
+        missing = data[column].isna().to_numpy()
+        if missing.any():
+            i = _first_bad(missing)
+            raise MeasureInputError("value is missing; every row needs an area id and segment keys", column, i, data.index[i])
+
+
+def _segment_codes(data: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Segment code per row (codes follow sorted key order) and the key table."""
+    if not by:
+        return np.zeros(len(data), dtype=np.int64), pd.DataFrame(index=range(1))
+    codes = data.groupby(by, sort=True, dropna=False, observed=True).ngroup().to_numpy(dtype=np.int64)
+    first_rows = pd.Series(np.arange(len(data))).groupby(codes).first().to_numpy()
+    keys = data.iloc[first_rows][by].reset_index(drop=True)
+    return codes, keys
+
+
+def _duplicate_error(data: pd.DataFrame, subset: list[str], what: str) -> None:
+    duplicated = data.duplicated(subset=subset, keep="first").to_numpy()
+    if duplicated.any():
+        i = _first_bad(duplicated)
+        row = data.iloc[i]
+        key = ", ".join(f"{c}={row[c]!r}" for c in subset)
+        first = _first_bad(data.duplicated(subset=subset, keep="last").to_numpy() & (data[subset] == row[subset]).all(axis=1).to_numpy())
+        raise MeasureInputError(
+            f"{what} appears twice ({key}; first at row {data.index[first]!r}); "
+            "each area may appear once per segment: aggregate or pass the right by= columns",
+            subset[-1], i, data.index[i],
+        )
+
+
+def counts_table(
+    data: pd.DataFrame,
+    unit: str,
+    groups,
+    group_col: str | None,
+    count_col: str | None,
+    by,
+    require_integer: bool = False,
+) -> CountsTable:
+    """Validate a wide or long table and return units sorted by segment."""
+    if not isinstance(data, pd.DataFrame):
+        raise MeasureInputError(f"data must be a pandas DataFrame, got {type(data).__name__}")
+    if len(data) == 0:
+        raise MeasureInputError("data has no rows")
+    by = as_list(by, "by")
+    groups = as_list(groups, "groups")
+    _require_columns(data, [unit], "unit")
+    _require_columns(data, by, "by")
+    if unit in by:
+        raise MeasureInputError(f"unit column {unit!r} cannot also be a by= segment column")
+    long_form = group_col is not None or count_col is not None
+    if long_form:
+        if group_col is None or count_col is None:
+            raise MeasureInputError("long data needs both group_col= and count_col=")
+        _require_columns(data, [group_col, count_col], "long-format")
+        _check_keys(data, [unit, *by, group_col])
+        values = check_counts(data, count_col, require_integer)
+        present = list(pd.unique(data[group_col]))
+        if not groups:
+            groups = present
+        unknown = [g for g in groups if g not in set(present)]
+        if unknown:
+            raise MeasureInputError(f"group {unknown[0]!r} never occurs in column {group_col!r}")
+        _duplicate_error(data, [*by, unit, group_col], "the same area and group")
+    else:
+        if not groups:
+            raise MeasureInputError("pass groups=[...] (wide data) or group_col= and count_col= (long data)")
+        _require_columns(data, groups, "group")
+        _check_keys(data, [unit, *by])
+        _duplicate_error(data, [*by, unit], "the same area")
+    if len(groups) < 2:
+        raise MeasureInputError(f"need at least two groups, got {groups!r}")
+    if len(set(groups)) != len(groups):
+        raise MeasureInputError(f"groups are listed twice: {groups!r}")
+
+    codes, keys = _segment_codes(data, by)
+    if long_form:
+        keep = data[group_col].isin(groups).to_numpy()
+        row_codes = codes[keep]
+        unit_rows = data.loc[keep, [*by, unit]]
+        unit_index = unit_rows.groupby([*by, unit], sort=False, dropna=False, observed=True).ngroup().to_numpy()
+        group_index = pd.Categorical(data.loc[keep, group_col], categories=groups).codes
+        counts = np.zeros((unit_index.max() + 1, len(groups)))
+        counts[unit_index, group_index] = values[keep]
+        first = pd.Series(np.arange(len(unit_index))).groupby(unit_index).first().to_numpy()
+        seg = row_codes[first]
+        units = unit_rows[unit].to_numpy()[first]
+    else:
+        counts = np.column_stack([check_counts(data, g, require_integer) for g in groups])
+        seg = codes
+        units = data[unit].to_numpy()
+    order = np.argsort(seg, kind="stable")
+    return CountsTable(counts[order], seg[order], units[order], keys, [str(g) for g in groups], by)

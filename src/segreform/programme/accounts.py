@@ -1,0 +1,77 @@
+"""Accounts and roles. Passwords are hashed with argon2id (argon2-cffi); the clear text is never stored."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from segreform.programme.audit import record
+from segreform.programme.errors import InvalidInput, require
+from segreform.store.models.programme import Organisation, User
+
+# role -> (Swedish, English)
+ROLES: dict[str, tuple[str, str]] = {
+    "admin": ("Delegationens administratör", "Delegation administrator"),
+    "officer": ("Handläggare", "Programme officer"),
+    "reviewer": ("Bedömare", "Reviewer"),
+    "applicant": ("Kommunal sökande", "Municipal applicant"),
+    "agency": ("Myndighetskontakt", "Agency contact"),
+    "researcher": ("Forskare", "Researcher"),
+    "public": ("Allmänheten", "Public"),
+}
+# Roles that act for an organisation and only ever see its own things.
+ORGANISATION_ROLES = ("applicant", "agency")
+MIN_PASSWORD_LENGTH = 12
+
+# argon2id with the library's defaults (RFC 9106 low-memory profile); tests swap in a cheaper one.
+_hasher = PasswordHasher()
+
+
+def create_user(db: Session, *, email: str, name: str, role: str, password: str, actor: str,
+                organisation_code: str | None = None) -> User:
+    """Create an account. Applicants and agency contacts must belong to an organisation."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise InvalidInput("email", f"{email!r} is not an e-mail address")
+    if role not in ROLES:
+        raise InvalidInput("role", f"{role!r} is not a role; use one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if db.scalar(select(User.id).where(User.email == email)) is not None:
+        raise InvalidInput("email", f"{email} already has an account")
+    organisation_id = None
+    if organisation_code:
+        organisation = db.scalar(select(Organisation).where(Organisation.code == organisation_code))
+        if organisation is None:
+            raise InvalidInput("organisation", f"no organisation with code {organisation_code!r} "
+                                               "(municipalities are 'kommun-<kommunkod>')")
+        organisation_id = organisation.id
+    elif role in ORGANISATION_ROLES:
+        raise InvalidInput("organisation", f"a {role} account must name its organisation")
+    user = User(email=email, name=name, role=role, organisation_id=organisation_id,
+                password_hash=_hasher.hash(password), active=True)
+    db.add(user)
+    db.flush()
+    record(db, actor, "user.create", "user", user.id, email=email, role=role)
+    return user
+
+
+def authenticate(db: Session, email: str, password: str) -> User | None:
+    """The active user with these credentials, or None (the same answer for unknown e-mail and wrong password)."""
+    user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.active:
+        _hasher.hash(password)  # spend the same time as a real check so that e-mails cannot be probed
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def get_user(db: Session, user_id: int) -> User:
+    return require(db, User, user_id, "user")

@@ -1,0 +1,338 @@
+"""Selection under a budget: the set of applications with the highest total score that fits the frame and the
+delegation's constraints, solved exactly as a 0/1 mixed-integer programme (scipy.optimize.milp / HiGHS).
+
+Every application gets an explanation: why it is in (and how much the best set would lose without it), why it
+is out (and what it would take: the score it would need, or the constraint that blocks it). A manual override
+is recorded with its reason in the selection run and the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from segreform.programme.audit import record
+from segreform.programme.clock import utcnow
+from segreform.programme.errors import BudgetExceeded, InvalidInput, NotFound, ProgrammeError, WrongState, require
+from segreform.programme.money import format_sek
+
+SCORE_TOLERANCE = 1e-6
+MAX_SCORE = 100.0  # review scores are on 0–100
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One application as the solver sees it."""
+
+    application_id: int
+    label: str
+    score: float
+    costs: dict[int, int]  # year -> öre requested that year
+    areas: tuple[str, ...]
+    county: str
+    reform: str = ""
+
+
+@dataclass
+class Constraints:
+    """What the delegation sets for a selection run. Budgets are öre available per year."""
+
+    budgets: dict[int, int]
+    min_per_area: dict[str, int] = field(default_factory=dict)
+    max_per_area: dict[str, int] = field(default_factory=dict)
+    max_per_county: int | None = None
+    reform_budgets: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def limits(self) -> dict[tuple[int, str | None], int]:
+        """Every money limit: (year, None) for a year's frame, (year, reform) for a reform's budget line."""
+        return {**{(y, None): b for y, b in self.budgets.items()}, **self.reform_budgets}
+
+    def as_json(self) -> dict:
+        return {"budgets": {str(y): b for y, b in self.budgets.items()},
+                "reform_budgets": {f"{y}:{r}": b for (y, r), b in self.reform_budgets.items()},
+                "min_per_area": self.min_per_area,
+                "max_per_area": self.max_per_area, "max_per_county": self.max_per_county}
+
+
+@dataclass
+class Decision:
+    application_id: int
+    label: str
+    selected: bool
+    explanation: str
+
+
+@dataclass
+class Selection:
+    decisions: list[Decision]
+    total_score: float
+    spent: dict[int, int]
+
+    @property
+    def selected_ids(self) -> list[int]:
+        return [d.application_id for d in self.decisions if d.selected]
+
+
+class _Model:
+    """The 0/1 programme for a list of candidates; ``solve`` may pin variables in or out."""
+
+    def __init__(self, candidates: list[Candidate], constraints: Constraints):
+        self.candidates, self.constraints = candidates, constraints
+        n = len(candidates)
+        rows, lower, upper = [], [], []
+        self.limits = constraints.limits()
+        self.budget_rows: list[tuple[tuple[int, str | None], np.ndarray]] = []
+        for key in sorted(self.limits, key=lambda k: (k[0], k[1] or "")):
+            year, reform = key
+            costs = np.array([c.costs.get(year, 0) if reform in (None, c.reform) else 0 for c in candidates],
+                             dtype=np.int64)
+            self.budget_rows.append((key, costs))
+        for code in sorted(set(constraints.min_per_area) | set(constraints.max_per_area)):
+            rows.append([1.0 if code in c.areas else 0.0 for c in candidates])
+            lower.append(constraints.min_per_area.get(code, 0))
+            upper.append(constraints.max_per_area.get(code, n))
+        if constraints.max_per_county is not None:
+            for county in sorted({c.county for c in candidates}):
+                rows.append([1.0 if c.county == county else 0.0 for c in candidates])
+                lower.append(0)
+                upper.append(constraints.max_per_county)
+        self.count_rows = (np.array(rows), np.array(lower, float), np.array(upper, float)) if rows else None
+        self.scores = np.array([c.score for c in candidates], dtype=float)
+
+    def solve(self, pinned: dict[int, int] | None = None) -> np.ndarray | None:
+        """The best 0/1 vector, or None when no set satisfies the constraints (with the pins)."""
+        n = len(self.candidates)
+        if n == 0:
+            return np.zeros(0, dtype=int)
+        lo, hi = np.zeros(n), np.ones(n)
+        for index, value in (pinned or {}).items():
+            lo[index] = hi[index] = value
+        # HiGHS works in floating point: budgets are scaled to 1 and any öre of overshoot is caught exactly
+        # below and tightened away, so the answer always fits the budget in integer öre. (The tightening
+        # could only hide a better set whose spending is within that margin of the budget.)
+        slack = {year: 0 for year, _ in self.budget_rows}
+        for _ in range(20):
+            constraints = []
+            for year, costs in self.budget_rows:
+                budget = self.limits[year] - slack[year]
+                if budget < 0:
+                    return None
+                scale = max(budget, 1)
+                constraints.append(LinearConstraint(costs / scale, -np.inf, budget / scale))
+            if self.count_rows is not None:
+                constraints.append(LinearConstraint(*self.count_rows))
+            result = milp(-self.scores, integrality=np.ones(n), bounds=Bounds(lo, hi), constraints=constraints,
+                          options={"mip_rel_gap": 0})
+            if result.x is None:
+                return None
+            chosen = np.round(result.x).astype(int)
+            over = {year: int(costs @ chosen) - self.limits[year] for year, costs in self.budget_rows}
+            if all(v <= 0 for v in over.values()):
+                return chosen
+            for year, excess in over.items():
+                if excess > 0:
+                    # HiGHS accepts x = 0.9999999 as integral and spends that sliver of the budget; doubling
+                    # the margin ends this in a few rounds (it stays a few hundred öre on a 250 MSEK frame).
+                    slack[year] = max(2 * slack[year], excess)
+        raise ProgrammeError("the solver could not meet the budget exactly; report this as a bug")
+
+
+def select_applications(candidates: list[Candidate], constraints: Constraints) -> Selection:
+    """Choose the best set and explain every candidate's outcome.
+
+    Raises
+    ------
+    ProgrammeError
+        When no set meets the constraints (e.g. a minimum per development area that the applications cannot fill).
+    """
+    for c in candidates:
+        for year, cost in c.costs.items():
+            if cost < 0:
+                raise InvalidInput(f"application {c.application_id} cost {year}", "must not be negative")
+    model = _Model(candidates, constraints)
+    best = model.solve()
+    if best is None:
+        raise ProgrammeError(
+            "no selection meets the constraints: check the minimum per development area "
+            f"{constraints.min_per_area or '{}'} against the applications and the budget"
+        )
+    best_total = float(model.scores @ best)
+    order = np.argsort(-model.scores, kind="stable")
+    rank = {int(i): r + 1 for r, i in enumerate(order)}
+    decisions = []
+    for i, candidate in enumerate(candidates):
+        pinned = model.solve({i: 0 if best[i] else 1})
+        decisions.append(Decision(candidate.application_id, candidate.label, bool(best[i]),
+                                  _explain(i, candidate, best, pinned, model, best_total, rank, constraints)))
+    spent = {key[0]: int(costs @ best) for key, costs in model.budget_rows if key[1] is None}
+    return Selection(decisions, best_total, spent)
+
+
+def _explain(i, candidate, best, alternative, model, best_total, rank, constraints) -> str:
+    n = len(model.candidates)
+    head = f"score {candidate.score:.1f} (rank {rank[i]} of {n}); cost " + ", ".join(
+        f"{format_sek(cost)} in {year}" for year, cost in sorted(candidate.costs.items()))
+    names = {j: model.candidates[j].label for j in range(n)}
+    if best[i]:
+        if alternative is None:
+            return f"In: {head}. It is needed to meet the minimum per development area."
+        loss = best_total - float(model.scores @ alternative)
+        if loss <= SCORE_TOLERANCE:
+            return f"In: {head}. A set without it scores the same (a tie)."
+        return f"In: {head}. Without it the best set's total score would be {loss:.1f} lower."
+    if alternative is None:
+        reasons = []
+        for year, cost in sorted(candidate.costs.items()):
+            for (limit_year, reform), budget in model.limits.items():
+                if limit_year == year and reform in (None, candidate.reform) and cost > budget:
+                    what = f"reform {reform}'s {year} budget line" if reform else f"{year} budget"
+                    reasons.append(f"its {year} cost {format_sek(cost)} exceeds the {what} {format_sek(budget)} left")
+        if constraints.max_per_county is not None:
+            reasons.append(f"or it breaks a limit (at most {constraints.max_per_county} per county, "
+                           f"the per-area limits {constraints.max_per_area or '{}'})")
+        return f"Out: {head}. It cannot be part of any set that meets the constraints: " + "; ".join(reasons) + "."
+    loss = best_total - float(model.scores @ alternative)
+    displaced = [names[j] for j in range(n) if best[j] and not alternative[j]]
+    if loss <= SCORE_TOLERANCE:
+        return f"Out: {head}. A tie: a set with it scores the same; the solver kept the other."
+    needed = candidate.score + loss
+    what_it_takes = (f"It would be selected with a score above {needed:.1f}, or with a larger budget."
+                     if needed <= MAX_SCORE else "Even the top score would not get it in: it needs a larger budget "
+                     "or a lower request.")
+    return (f"Out: {head}. Funding it would displace {', '.join(displaced) or 'nothing'} and lower the total "
+            f"score by {loss:.1f}. {what_it_takes}")
+
+
+# --- with the database ------------------------------------------------------------------------------
+
+def candidates_for_year(db: Session, year: int, eligible: dict[str, bool] | None = None
+                        ) -> tuple[list[Candidate], list[Decision]]:
+    """Submitted applications to calls of ``year`` as candidates; the rest get an explanation of why not."""
+    from segreform.programme.applications import area_codes, yearly_amounts
+    from segreform.programme.review import summarise
+    from segreform.store.models.programme import Application, Call, Organisation
+
+    rows = db.execute(select(Application, Organisation).join(Call, Call.id == Application.call_id)
+                      .join(Organisation, Organisation.id == Application.organisation_id)
+                      .where(Call.year == year, Application.status == "submitted")
+                      .order_by(Application.id)).all()
+    candidates, excluded = [], []
+    for application, organisation in rows:
+        label = f"#{application.id} {organisation.name}"
+        if eligible is not None and organisation.kommunkod and not eligible.get(organisation.kommunkod, False):
+            excluded.append(Decision(application.id, label, False, "Out: the applicant does not meet the "
+                                     "eligibility rules (see the eligibility page for the reason)."))
+            continue
+        review = summarise(db, application.id)
+        if review.mean is None:
+            excluded.append(Decision(application.id, label, False,
+                                     "Out: no complete review yet; it needs at least one reviewer's full scores."))
+            continue
+        reform = db.get(Call, application.call_id).reform_code
+        candidates.append(Candidate(application.id, label, review.mean, yearly_amounts(application),
+                                    tuple(area_codes(db, application.id)), organisation.lanskod or "??", reform))
+    return candidates, excluded
+
+
+def available_budgets(db: Session, years: list[int], reforms: set[str]
+                      ) -> tuple[dict[int, int], dict[tuple[int, str], int]]:
+    """What is left of each year's frame, and of each reform's budget line in those years."""
+    from segreform.programme.ledger import committed, position, reform_limit
+
+    frames = {year: position(db, year).available_ore for year in years}
+    lines = {(year, reform): reform_limit(db, year, reform) - committed(db, year, reform)
+             for year in years for reform in reforms}
+    return frames, lines
+
+
+def run_selection(db: Session, *, year: int, actor: str, min_per_area: dict[str, int] | None = None,
+                  max_per_area: dict[str, int] | None = None, max_per_county: int | None = None,
+                  budget_ore: int | None = None, eligible: dict[str, bool] | None = None,
+                  dry_run: bool = False) -> tuple[Selection, int | None]:
+    """Select for ``year``: budgets are what is left of each year's frame (or ``budget_ore`` for the first year).
+
+    Returns the selection and the id of the stored run (None on a dry run, which writes nothing).
+    """
+    from segreform.store.models.programme import ProgrammeYear, SelectionItem, SelectionRun
+
+    if db.get(ProgrammeYear, year) is None:
+        raise NotFound(f"year {year} is not in the programme")
+    candidates, excluded = candidates_for_year(db, year, eligible)
+    years = sorted({y for c in candidates for y in c.costs} | {year})
+    programme_years = {y.year for y in db.scalars(select(ProgrammeYear))}
+    beyond = [y for y in years if y not in programme_years]
+    if beyond:
+        raise InvalidInput("start_year/years", f"applications ask for money in {beyond}, outside the programme years")
+    budgets, reform_budgets = available_budgets(db, years, {c.reform for c in candidates})
+    if budget_ore is not None:
+        budgets[year] = min(budgets[year], budget_ore)
+    constraints = Constraints(budgets, min_per_area or {}, max_per_area or {}, max_per_county, reform_budgets)
+    selection = select_applications(candidates, constraints)
+    selection.decisions.extend(excluded)
+    if dry_run:
+        return selection, None
+    run = SelectionRun(year=year, created_at=utcnow(), constraints=constraints.as_json(),
+                       budget_ore=budgets[year], objective=f"{selection.total_score:.4f}")
+    db.add(run)
+    db.flush()
+    for decision in selection.decisions:
+        db.add(SelectionItem(run_id=run.id, application_id=decision.application_id, selected=decision.selected,
+                             explanation=decision.explanation))
+    record(db, actor, "selection.run", "selection_run", run.id, year=year, selected=selection.selected_ids,
+           constraints=constraints.as_json())
+    return selection, run.id
+
+
+def override(db: Session, *, run_id: int, application_id: int, include: bool, reason: str, actor: str):
+    """Manually put an application in or out of a stored selection; the reason is logged.
+
+    An inclusion that would take the run's first-year spending above its budget is refused with the numbers.
+    """
+    from segreform.store.models.programme import SelectionItem, SelectionRun
+
+    if not reason or not reason.strip():
+        raise InvalidInput("reason", "an override must say why")
+    run = require(db, SelectionRun, run_id, "selection run")
+    item = db.scalar(select(SelectionItem).where(SelectionItem.run_id == run_id,
+                                                 SelectionItem.application_id == application_id))
+    if item is None:
+        raise NotFound(f"application {application_id} is not part of selection run {run_id}")
+    if item.selected == include:
+        raise WrongState(f"application {application_id} is already {'in' if include else 'out'}")
+    if include:
+        _check_override_fits(db, run, application_id)
+    item.selected, item.overridden = include, True
+    item.explanation += f" Manual override by {actor}: {'in' if include else 'out'} because {reason.strip()}"
+    record(db, actor, "selection.override", "selection_run", run_id, application=application_id,
+           include=include, reason=reason.strip())
+    return item
+
+
+def _check_override_fits(db: Session, run, application_id: int) -> None:
+    """Refuse an inclusion that takes any of the run's money limits (year frames, reform lines) over budget."""
+    from segreform.programme.applications import get_application, yearly_amounts
+    from segreform.store.models.programme import Call, SelectionItem
+
+    def spending(app_id: int) -> tuple[str, dict[int, int]]:
+        application = get_application(db, app_id)
+        return db.get(Call, application.call_id).reform_code, yearly_amounts(application)
+
+    chosen = [spending(i.application_id) for i in db.scalars(select(SelectionItem).where(
+        SelectionItem.run_id == run.id, SelectionItem.selected.is_(True)))]
+    reform, extra = spending(application_id)
+    limits = [(int(y), None, b) for y, b in run.constraints["budgets"].items()]
+    limits += [(int(k.split(":")[0]), k.split(":")[1], b) for k, b in run.constraints.get("reform_budgets", {}).items()]
+    for year, limit_reform, budget in limits:
+        if limit_reform not in (None, reform) or not extra.get(year):
+            continue
+        spent = sum(costs.get(year, 0) for r, costs in chosen if limit_reform in (None, r))
+        if spent + extra[year] > budget:
+            what = f"reform {limit_reform}'s {year} budget line" if limit_reform else f"the {year} budget"
+            raise BudgetExceeded(
+                f"override refused: adding {format_sek(extra[year])} to {format_sek(spent)} already selected "
+                f"exceeds {what} of {format_sek(budget)}; take another application out first",
+                limit_ore=budget, used_ore=spent, requested_ore=extra[year])

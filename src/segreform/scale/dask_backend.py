@@ -1,0 +1,443 @@
+"""The measurement engine on a Dask cluster: same call, same long table, same numbers.
+
+Two strategies, chosen by ``strategy=`` (``"auto"`` picks for you):
+
+``"sums"`` (point estimates, wide data; any segment size)
+    Map-reduce over partitions (see :mod:`segreform.scale.aspatial`): a totals pass, then a
+    pass of per-cell sums given the totals. No partition needs a whole segment, so one segment
+    of 10 million cells is fine. Area ids are never read (nor checked for duplicates).
+``"segments"`` (bootstrap and random-allocation draws, long or wide data)
+    The rows are hash-partitioned by segment key into buckets, each bucket is restored to the
+    input's row order and handed to ``segreform.measure``'s own validation and kernels. Draws
+    run as tasks per (bucket, block of draws) on the measure engine's streams
+    ``SeedSequence(seed, spawn_key=(stream, segment, block))``, where ``segment`` is the
+    segment's position among *all* sorted segment keys and blocks depend only on segment size.
+    So every number equals the single-machine ``segreform.measure.indices`` result, whatever
+    the number of workers, buckets or partitions, and a task lost with a worker is recomputed
+    to the same value.
+
+Row numbers in error messages of the ``"segments"`` strategy count rows of the whole input
+(partitions in order); the ``"sums"`` strategy names the partition and the row within it.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from segreform.measure import inference
+from segreform.measure._validate import CountsTable, MeasureInputError, as_list, counts_table
+from segreform.measure.api import long_result
+from segreform.measure.kernels import TWO_GROUP_INDICES, check_names, check_params, compute_prepared, prepare
+from segreform.scale import aspatial
+from segreform.scale.cluster import connect, wait_with_progress
+
+__all__ = ["run_indices_distributed", "expected_indices_distributed", "read_frame", "STRATEGIES"]
+
+STRATEGIES = ("auto", "sums", "segments")
+_OPTIONS = {
+    "unit", "groups", "group_col", "count_col", "by", "focal", "index",
+    "atkinson_b", "base", "bootstrap", "seed", "ci", "n_jobs",
+}
+_COMBINE_FAN_IN = 8
+
+
+def read_frame(path_or_df, columns: Sequence[str] | None = None):
+    """A Dask DataFrame from a Dask or pandas DataFrame, a Parquet file or directory, or CSV file(s).
+
+    With ``columns``, check that they exist (naming the first missing one) and keep only them.
+    """
+    import dask.dataframe as dd
+
+    if isinstance(path_or_df, dd.DataFrame):
+        frame = path_or_df
+    elif isinstance(path_or_df, pd.DataFrame):
+        frame = dd.from_pandas(path_or_df, npartitions=max(1, len(path_or_df) // 1_000_000), sort=False)
+    elif isinstance(path_or_df, (str, Path)):
+        path = Path(path_or_df)
+        text = str(path_or_df)
+        if text.endswith(".csv") or (path.is_dir() and not any(path.glob("*.parquet")) and any(path.glob("*.csv"))):
+            frame = dd.read_csv(str(path / "*.csv") if path.is_dir() else text)
+        elif path.exists() or any(ch in text for ch in "*?"):
+            frame = dd.read_parquet(text)
+        else:
+            raise MeasureInputError(f"{text}: no such file or directory (expected Parquet or CSV)")
+    else:
+        raise MeasureInputError(
+            f"data must be a Dask or pandas DataFrame or a path to Parquet/CSV, got {type(path_or_df).__name__}"
+        )
+    if columns:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise MeasureInputError(
+                f"column {missing[0]!r} is not in the data; columns are: {', '.join(map(str, frame.columns))}"
+            )
+        frame = frame[list(dict.fromkeys(columns))]
+    return frame
+
+
+def _options(kwargs: Mapping) -> dict:
+    unknown = [k for k in kwargs if k not in _OPTIONS]
+    if unknown:
+        raise MeasureInputError(
+            f"unknown parameter {unknown[0]!r}; parameters are: {', '.join(sorted(_OPTIONS))}"
+        )
+    options = {
+        "unit": "area", "groups": None, "group_col": None, "count_col": None, "by": None,
+        "focal": None, "index": "all", "atkinson_b": 0.5, "base": 2.0, "bootstrap": 0,
+        "seed": None, "ci": 0.95,
+    }
+    options.update({k: v for k, v in kwargs.items() if k != "n_jobs"})
+    options["by"] = as_list(options["by"], "by")
+    options["groups"] = as_list(options["groups"], "groups")
+    return options
+
+
+def _checked(check, *args):
+    try:
+        return check(*args)
+    except MeasureInputError:
+        raise
+    except ValueError as exc:
+        raise MeasureInputError(str(exc)) from None
+
+
+def _tree_combine(client, futures: list):
+    """Add up partial tables on the cluster, a few at a time."""
+    while len(futures) > 1:
+        futures = [
+            client.submit(aspatial.combine, futures[i : i + _COMBINE_FAN_IN])
+            for i in range(0, len(futures), _COMBINE_FAN_IN)
+        ]
+    return futures[0]
+
+
+def _focal_groups(focal, groups: list[str]) -> list[str] | None:
+    if focal is None:
+        return None
+    wanted = [str(f) for f in as_list(focal, "focal")]
+    unknown = [f for f in wanted if f not in groups]
+    if unknown:
+        raise MeasureInputError(f"focal group {unknown[0]!r} is not one of the groups {groups!r}")
+    return wanted
+
+
+def _first_pass(frame: pd.DataFrame, groups, by, where: str, with_ratios: bool):
+    """Check the partition's counts once; its totals and (for Gini) its share table."""
+    totals = aspatial.totals_partial(frame, groups, by, where)
+    return totals, aspatial.ratios_partial(frame, groups, by, validated=True) if with_ratios else None
+
+
+def _run_sums(client, frame, options: dict, names: list[str], params: dict, progress: bool) -> pd.DataFrame:
+    groups, by = options["groups"], options["by"]
+    if len(groups) < 2:
+        raise MeasureInputError(f"need at least two groups, got {groups!r}")
+    focal = _focal_groups(options["focal"], groups)
+    parts = client.compute(frame.to_delayed())
+    with_ratios = bool({"gini", "multi_gini"} & set(names))
+    first = [
+        client.submit(_first_pass, part, groups, by, f" (partition {i})", with_ratios)
+        for i, part in enumerate(parts)
+    ]
+    wait_with_progress(first, "pass 1 of 2 (totals)", progress)
+    try:
+        total_table = _tree_combine(client, [client.submit(operator.getitem, f, 0) for f in first])
+        sums = [
+            client.submit(aspatial.sums_partial, part, groups, total_table, by, params["atkinson_b"], True)
+            for part in parts
+        ]
+        wait_with_progress(sums, "pass 2 of 2 (sums)", progress)
+        sum_table = _tree_combine(client, sums)
+        ratio_table = _tree_combine(client, [client.submit(operator.getitem, f, 1) for f in first]) if with_ratios else None
+        gathered = client.gather([total_table, sum_table] + ([ratio_table] if with_ratios else []))
+    except ValueError as exc:
+        raise MeasureInputError(str(exc)) from None
+    return aspatial.finalize(
+        gathered[0], gathered[1], gathered[2] if with_ratios else None, groups, by,
+        index=names, focal=focal, atkinson_b=params["atkinson_b"], base=params["base"],
+    )
+
+
+# --- the "segments" strategy: whole segments per bucket, measure's own kernels ----------------
+
+
+def _number_rows(frame: pd.DataFrame, offset: int) -> pd.DataFrame:
+    """Label rows by their position in the whole input, so errors and order refer to it."""
+    frame = frame.copy()
+    frame.index = pd.RangeIndex(offset, offset + len(frame))
+    return frame
+
+
+def _split_by_segment(frame: pd.DataFrame, by: list[str], n_buckets: int) -> list[pd.DataFrame]:
+    if not by or n_buckets == 1:
+        return [frame] + [frame.iloc[0:0]] * (n_buckets - 1)
+    bucket = pd.util.hash_pandas_object(frame[by], index=False).to_numpy() % np.uint64(n_buckets)
+    return [frame[bucket == b] for b in range(n_buckets)]
+
+
+def _bucket_table(options: dict, require_integer: bool, *pieces: pd.DataFrame) -> CountsTable | None:
+    frame = pd.concat(pieces).sort_index(kind="stable")
+    if frame.empty:
+        return None
+    return counts_table(
+        frame, options["unit"], options["groups"] or None, options["group_col"], options["count_col"],
+        options["by"], require_integer,
+    )
+
+
+def _layout(table: CountsTable | None):
+    """Segment keys, and per segment: number of count cells and whether it has residents."""
+    if table is None:
+        return None
+    bounds = np.searchsorted(table.segment_ids, np.arange(table.n_segments + 1))
+    cells = np.diff(bounds) * table.counts.shape[1]
+    occupied = np.add.reduceat(table.counts.sum(axis=1), bounds[:-1]) > 0 if len(table.counts) else np.zeros(0, bool)
+    occupied = np.where(np.diff(bounds) > 0, occupied, False)
+    return table.keys, table.groups, cells, occupied
+
+
+def _estimates(table: CountsTable, names: list[str], params: dict) -> dict[str, np.ndarray]:
+    return compute_prepared(prepare(table.counts, table.segment_ids, table.n_segments), names, params)
+
+
+def _draw_block(
+    table: CountsTable, positions: np.ndarray, names: list[str], params: dict,
+    draws: int, entropy: int, stream: int, block: int,
+) -> dict[int, dict[str, np.ndarray]]:
+    """Block ``block`` of the draws of every segment of a bucket (segments with fewer blocks skip it)."""
+    make_tables = inference.bootstrap_tables if stream == inference.BOOTSTRAP_STREAM else inference.random_allocation_tables
+    bounds = np.searchsorted(table.segment_ids, np.arange(table.n_segments + 1))
+    out = {}
+    for local in range(table.n_segments):
+        part = table.counts[bounds[local] : bounds[local + 1]]
+        sizes = inference.block_sizes(part.size, draws)
+        if part.sum() == 0 or block >= len(sizes):
+            continue
+        rng = inference.block_generator(entropy, stream, int(positions[local]), block)
+        tables = make_tables(part, sizes[block], rng)
+        ids = np.repeat(np.arange(sizes[block]), part.shape[0])
+        out[local] = compute_prepared(prepare(tables, ids, sizes[block]), names, params)
+    return out
+
+
+def _summarise(
+    estimates: dict[str, np.ndarray], stream: int, ci: float, *blocks: dict[int, dict[str, np.ndarray]]
+) -> dict[str, dict[str, np.ndarray]]:
+    """Per-segment summary of all blocks of draws, as ``segreform.measure.inference`` summarises them."""
+    if stream == inference.BOOTSTRAP_STREAM:
+        columns = ("se", "ci_low", "ci_high", "bias_corrected")
+    else:
+        columns = ("expected", "null_sd", "p_value")
+    out = {c: {n: np.full_like(v, np.nan, dtype=float) for n, v in estimates.items()} for c in columns}
+    alpha = (1 - ci) / 2
+    segments = sorted({s for block in blocks for s in block})
+    with np.errstate(invalid="ignore"):
+        for s in segments:
+            for name, estimate in estimates.items():
+                values = np.concatenate([block[s][name] for block in blocks if s in block])
+                if stream == inference.BOOTSTRAP_STREAM:
+                    if np.isnan(values).all(axis=0).all():
+                        continue
+                    out["se"][name][s] = np.nanstd(values, axis=0, ddof=1)
+                    out["ci_low"][name][s] = np.nanquantile(values, alpha, axis=0)
+                    out["ci_high"][name][s] = np.nanquantile(values, 1 - alpha, axis=0)
+                    out["bias_corrected"][name][s] = 2 * estimate[s] - np.nanmean(values, axis=0)
+                else:
+                    out["expected"][name][s] = np.nanmean(values, axis=0)
+                    out["null_sd"][name][s] = np.nanstd(values, axis=0, ddof=1)
+                    exceed = (values >= estimate[s] - 1e-12 * np.abs(estimate[s])).sum(axis=0)
+                    p = (1 + exceed) / (len(values) + 1)
+                    out["p_value"][name][s] = np.where(np.isnan(estimate[s]), np.nan, p)
+    return out
+
+
+def _global_keys(layouts: list, by: list[str]) -> tuple[pd.DataFrame, list[np.ndarray | None]]:
+    """All segment keys in sorted order (as the single-machine engine numbers them) and each bucket's positions."""
+    present = [lay for lay in layouts if lay is not None]
+    if not by:
+        return pd.DataFrame(index=range(1)), [np.zeros(1, dtype=np.int64) if lay else None for lay in layouts]
+    keys = pd.concat([lay[0] for lay in present], ignore_index=True)
+    keys = keys.sort_values(by, kind="stable").reset_index(drop=True)
+    lookup = pd.MultiIndex.from_frame(keys)
+    positions = [
+        None if lay is None else lookup.get_indexer(pd.MultiIndex.from_frame(lay[0])).astype(np.int64)
+        for lay in layouts
+    ]
+    return keys, positions
+
+
+def _run_segments(
+    client, frame, options: dict, names: list[str], params: dict, draws: int, stream: int | None,
+    progress: bool,
+) -> pd.DataFrame:
+    by = options["by"]
+    parts = frame.to_delayed()
+    lengths = client.gather(client.compute([_len(part) for part in parts]))
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
+    n_buckets = len(parts) if by else 1
+    numbered = client.compute([_numbered(part, int(offset)) for part, offset in zip(parts, offsets)])
+    splits = [client.submit(_split_by_segment, part, by, n_buckets) for part in numbered]
+    pieces = [[client.submit(operator.getitem, split, b) for split in splits] for b in range(n_buckets)]
+    require_integer = stream is not None
+    tables = [client.submit(_bucket_table, options, require_integer, *pieces[b]) for b in range(n_buckets)]
+    layouts_f = [client.submit(_layout, table) for table in tables]
+    wait_with_progress(layouts_f, "reading segments", progress)
+    try:
+        layouts = client.gather(layouts_f)
+    except ValueError as exc:
+        raise MeasureInputError(str(exc)) from None
+    occupied = [lay for lay in layouts if lay is not None]
+    if not occupied:
+        raise MeasureInputError("data has no rows")
+    groups = occupied[0][1]
+    focal = _focal_groups(options["focal"], groups)
+    focal_columns = list(range(len(groups))) if focal is None else [groups.index(f) for f in focal]
+    keys, positions = _global_keys(layouts, by)
+
+    estimates = {b: client.submit(_estimates, tables[b], names, params) for b, lay in enumerate(layouts) if lay}
+    summaries = {}
+    if stream is not None:
+        entropy = inference.seed_entropy(options["seed"])
+        for b, lay in enumerate(layouts):
+            if lay is None:
+                continue
+            n_blocks = max(
+                (len(inference.block_sizes(int(c), draws)) for c, occ in zip(lay[2], lay[3]) if occ), default=0
+            )
+            blocks = [
+                client.submit(_draw_block, tables[b], positions[b], names, params, draws, entropy, stream, block)
+                for block in range(n_blocks)
+            ]
+            summaries[b] = client.submit(_summarise, estimates[b], stream, options["ci"], *blocks)
+    wait_with_progress(list(estimates.values()) + list(summaries.values()), "indices and draws", progress)
+
+    n_segments = len(keys)
+    columns_out: dict[str, dict[str, np.ndarray]] = {}
+    gathered = client.gather({"value": estimates, **({"summary": summaries} if summaries else {})})
+    for b, arrays in gathered["value"].items():
+        _place(columns_out.setdefault("value", {}), arrays, positions[b], n_segments)
+    for b, summary in gathered.get("summary", {}).items():
+        for column, arrays in summary.items():
+            _place(columns_out.setdefault(column, {}), arrays, positions[b], n_segments)
+    table = CountsTable(np.zeros((0, len(groups))), np.zeros(0, dtype=np.int64), np.zeros(0), keys, groups, by)
+    return long_result(table, names, columns_out, focal_columns)
+
+
+def _len(part):
+    import dask
+
+    return dask.delayed(len)(part)
+
+
+def _numbered(part, offset: int):
+    import dask
+
+    return dask.delayed(_number_rows)(part, offset)
+
+
+def _place(target: dict[str, np.ndarray], arrays: Mapping[str, np.ndarray], positions: np.ndarray, n: int) -> None:
+    for name, values in arrays.items():
+        if name not in target:
+            target[name] = np.full((n,) + values.shape[1:], np.nan)
+        target[name][positions] = values
+
+
+def _prepare(path_or_df, strategy: str, kwargs: Mapping, draws_requested: bool):
+    if strategy not in STRATEGIES:
+        raise MeasureInputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
+    options = _options(kwargs)
+    names = _checked(check_names, options["index"])
+    params = _checked(check_params, {"atkinson_b": options["atkinson_b"], "base": options["base"]})
+    long_form = options["group_col"] is not None or options["count_col"] is not None
+    if strategy == "auto":
+        strategy = "segments" if (draws_requested or long_form) else "sums"
+    if strategy == "sums" and (draws_requested or long_form):
+        raise MeasureInputError(
+            "strategy='sums' computes point estimates of wide data; use strategy='segments' "
+            "for bootstrap or random-allocation draws and for long data"
+        )
+    if strategy == "sums" and not options["groups"]:
+        raise MeasureInputError("pass groups=[...] (wide data) or group_col= and count_col= (long data)")
+    if long_form:
+        columns = [options["unit"], *options["by"], options["group_col"], options["count_col"]]
+    else:
+        columns = [options["unit"], *options["by"], *options["groups"]]
+    if None in columns:
+        raise MeasureInputError("long data needs both group_col= and count_col=")
+    frame = read_frame(path_or_df, columns)
+    if strategy == "sums":  # area ids are not needed for sums: do not read them
+        frame = frame[list(dict.fromkeys([*options["by"], *options["groups"]]))]
+    return frame, options, names, params, strategy
+
+
+def run_indices_distributed(
+    path_or_df,
+    *,
+    cluster=None,
+    workers: int | None = None,
+    strategy: str = "auto",
+    progress: bool = True,
+    **indices_kwargs,
+) -> pd.DataFrame:
+    """``segreform.measure.indices`` on a Dask cluster, with the same result table.
+
+    Parameters
+    ----------
+    path_or_df : dask or pandas DataFrame, or path
+        The areas table: a Dask DataFrame, a path to (partitioned) Parquet, or CSV file(s).
+    cluster : str or distributed.Client, optional
+        Scheduler address ``"tcp://HOST:PORT"`` or a client. Without it (and without
+        ``workers``) the current default client is used.
+    workers : int, optional
+        Start a local cluster of this many processes (one thread each, loopback only) for the call.
+    strategy : {"auto", "sums", "segments"}
+        See the module docstring. ``"auto"``: ``"sums"`` for point estimates of wide data,
+        ``"segments"`` with ``bootstrap`` or long data.
+    progress : bool
+        Show progress bars while the cluster works.
+    **indices_kwargs
+        Exactly the parameters of :func:`segreform.measure.indices` (``unit``, ``groups``,
+        ``group_col``, ``count_col``, ``by``, ``focal``, ``index``, ``atkinson_b``, ``base``,
+        ``bootstrap``, ``seed``, ``ci``; ``n_jobs`` is accepted and ignored: the cluster's
+        workers do the parallel work).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same long table as ``segreform.measure.indices``, rows in the same order.
+    """
+    bootstrap = indices_kwargs.get("bootstrap", 0)
+    if not isinstance(bootstrap, (int, np.integer)) or isinstance(bootstrap, bool) or bootstrap < 0:
+        raise MeasureInputError(f"bootstrap must be a whole number of draws >= 0, got {bootstrap!r}")
+    frame, options, names, params, strategy = _prepare(path_or_df, strategy, indices_kwargs, bootstrap > 0)
+    with connect(cluster, workers) as client:
+        if strategy == "sums":
+            return _run_sums(client, frame, options, names, params, progress)
+        stream = inference.BOOTSTRAP_STREAM if bootstrap else None
+        return _run_segments(client, frame, options, names, params, int(bootstrap), stream, progress)
+
+
+def expected_indices_distributed(
+    path_or_df,
+    *,
+    cluster=None,
+    workers: int | None = None,
+    draws: int = 200,
+    progress: bool = True,
+    **indices_kwargs,
+) -> pd.DataFrame:
+    """``segreform.measure.expected_indices`` (random allocation) on a Dask cluster, same numbers.
+
+    Parameters as :func:`run_indices_distributed` (without ``bootstrap``/``ci``), plus ``draws``.
+    """
+    if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1:
+        raise MeasureInputError(f"draws must be a positive integer, got {draws!r}")
+    if "bootstrap" in indices_kwargs or "ci" in indices_kwargs:
+        raise MeasureInputError("expected_indices_distributed takes draws=, not bootstrap= or ci=")
+    frame, options, names, params, _ = _prepare(path_or_df, "segments", indices_kwargs, True)
+    with connect(cluster, workers) as client:
+        return _run_segments(client, frame, options, names, params, int(draws), inference.NULL_STREAM, progress)

@@ -1,0 +1,194 @@
+"""Swedish and English for every page: the language choice, the catalogue, and the render helper.
+
+The language comes from ``?lang=sv|en`` (which also sets a cookie so that it sticks), then the
+``lang`` cookie, then the default, Swedish. Every job keeps its own strings next to its own code and
+adds them with :func:`register`; templates call ``t("key")`` and get the request's language.
+
+Usage from a router::
+
+    from segreform.web.i18n import render, register
+
+    register({"programme.title": {"sv": "Programmet", "en": "The programme"}})
+    add_nav_link("/programme", "programme.title")
+
+    @router.get("/programme")
+    def page(request: Request):
+        return render(request, "programme/index.html", rows=rows)
+
+In a template that extends ``base.html``: ``{{ t("programme.title") }}``, ``{{ lang }}``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+LANGUAGES = ("sv", "en")
+DEFAULT_LANGUAGE = "sv"
+LANG_COOKIE = "lang"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+# key -> {"sv": ..., "en": ...}. Strings may contain str.format fields: t("x", lang, n=3).
+CATALOGUE: dict[str, dict[str, str]] = {
+    "site.name": {"sv": "segreform – Segregationsbarometern", "en": "segreform – the segregation barometer"},
+    "site.short": {"sv": "segreform", "en": "segreform"},
+    "site.tagline": {
+        "sv": "Reformprogram mot segregation: mäta, välja, nätverka, finansiera, utvärdera",
+        "en": "Reform programme against segregation: measure, select, network, fund, evaluate",
+    },
+    "nav.skip": {"sv": "Hoppa till innehållet", "en": "Skip to content"},
+    "nav.main": {"sv": "Huvudmeny", "en": "Main menu"},
+    "nav.overview": {"sv": "Sverige", "en": "Sweden"},
+    "nav.search": {"sv": "Sök område", "en": "Find an area"},
+    "nav.indicators": {"sv": "Indikatorer", "en": "Indicators"},
+    "nav.programme": {"sv": "Programmet", "en": "Programme"},
+    "nav.research": {"sv": "Forskning", "en": "Research"},
+    "nav.downloads": {"sv": "Ladda ned", "en": "Downloads"},
+    "nav.api": {"sv": "API", "en": "API"},
+    "lang.switch": {"sv": "Språk", "en": "Language"},
+    "lang.sv": {"sv": "Svenska", "en": "Svenska"},
+    "lang.en": {"sv": "English", "en": "English"},
+    "footer.sources": {
+        "sv": "Källor: SCB (CC0), Polisen, Kolada. Varje siffra anger källa och år.",
+        "en": "Sources: Statistics Sweden (CC0), the Police, Kolada. Every figure states its source and year.",
+    },
+    "footer.version": {"sv": "Version {version}", "en": "Version {version}"},
+    "common.source": {"sv": "Källa", "en": "Source"},
+    "common.year": {"sv": "År", "en": "Year"},
+    "common.licence": {"sv": "Licens", "en": "Licence"},
+    "common.download": {"sv": "Ladda ned", "en": "Download"},
+    "common.show": {"sv": "Visa", "en": "Show"},
+    "common.no_data": {"sv": "Inga data inlästa", "en": "No data loaded"},
+    "common.not_found": {"sv": "Hittades inte", "en": "Not found"},
+    "common.chart_needs_js": {
+        "sv": "Diagrammet kräver JavaScript; samma siffror finns i tabellen.",
+        "en": "The chart needs JavaScript; the same figures are in the table.",
+    },
+}
+
+
+def register(entries: Mapping[str, Mapping[str, str]]) -> None:
+    """Add translations to the shared catalogue.
+
+    Parameters
+    ----------
+    entries : mapping of key -> {"sv": text, "en": text}
+        Use a prefix per job (``"programme.title"``) so that keys do not collide.
+
+    Raises
+    ------
+    ValueError
+        When an entry lacks one of the languages, or redefines an existing key with other text.
+    """
+    for key, texts in entries.items():
+        missing = [lang for lang in LANGUAGES if lang not in texts]
+        if missing:
+            raise ValueError(f"translation {key!r} lacks {', '.join(missing)}; give both 'sv' and 'en'")
+        existing = CATALOGUE.get(key)
+        if existing is not None and dict(existing) != dict(texts):
+            raise ValueError(f"translation key {key!r} is already registered with other text; use another key")
+        CATALOGUE[key] = dict(texts)
+
+
+# (href, catalogue key) in menu order; other jobs add theirs with add_nav_link.
+NAV_LINKS: list[tuple[str, str]] = [
+    ("/", "nav.overview"),
+    ("/search", "nav.search"),
+    ("/indicators", "nav.indicators"),
+    ("/downloads", "nav.downloads"),
+]
+
+
+def add_nav_link(href: str, key: str) -> None:
+    """Put a page into the main menu (before the API link); ``key`` is a catalogue key for its label."""
+    if (href, key) not in NAV_LINKS:
+        NAV_LINKS.append((href, key))
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **fields: Any) -> str:
+    """The text for ``key`` in ``lang`` (``"sv"`` or ``"en"``), with ``fields`` formatted in.
+
+    An unknown key comes back as the key itself, so a missing translation shows on the page
+    instead of breaking it; ``tests/web`` checks that every key used by the shipped templates exists.
+    """
+    texts = CATALOGUE.get(key)
+    if texts is None:
+        return key
+    text = texts.get(lang) or texts[DEFAULT_LANGUAGE]
+    return text.format(**fields) if fields else text
+
+
+def language(request: Request) -> str:
+    """The request's language: ``?lang=``, then the ``lang`` cookie, then Swedish."""
+    for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in LANGUAGES:
+            return candidate
+    return DEFAULT_LANGUAGE
+
+
+def format_number(value: Any, unit: str = "", lang: str = DEFAULT_LANGUAGE, decimals: int | None = None) -> str:
+    """A figure for people: shares as percent, thousands grouped, Swedish decimal comma; "–" for missing."""
+    if value is None:
+        return "–"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if number != number:  # NaN
+        return "–"
+    suffix = ""
+    if unit == "share":
+        number, suffix = number * 100, "\u00a0%"
+        decimals = 1 if decimals is None else decimals
+    elif decimals is None:
+        decimals = 0 if number.is_integer() or abs(number) >= 1000 else 3 if abs(number) < 1 else 1
+    text = f"{number:,.{decimals}f}"
+    if lang == "sv":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text + suffix
+
+
+def url_with_lang(request: Request, lang: str) -> str:
+    """The current page's URL with ``lang`` swapped in (for the language switch)."""
+    url = request.url.include_query_params(lang=lang)
+    return f"{url.path}?{url.query}"
+
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.globals["LANGUAGES"] = LANGUAGES
+templates.env.globals["NAV_LINKS"] = NAV_LINKS
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any):
+    """Render ``template`` in the request's language.
+
+    The template gets ``request``, ``lang``, ``t`` (bound to the language), ``num`` (figures formatted for
+    the language), ``url_with_lang`` and everything in ``context``. A ``?lang=`` choice is remembered in a cookie for a year.
+    """
+    from segreform import __version__
+
+    lang = language(request)
+
+    def bound_t(key: str, **fields: Any) -> str:
+        return t(key, lang, **fields)
+
+    context = {
+        "lang": lang,
+        "t": bound_t,
+        "url_with_lang": lambda code: url_with_lang(request, code),
+        "version": __version__,
+        "status_code": status_code,
+        "current_path": request.url.path,
+        "num": lambda value, unit="", decimals=None: format_number(value, unit, lang, decimals),
+        **context,
+    }
+    response = templates.TemplateResponse(request, template, context, status_code=status_code)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+__all__ = ["CATALOGUE", "LANGUAGES", "NAV_LINKS", "add_nav_link", "language", "register", "render", "t", "templates"]

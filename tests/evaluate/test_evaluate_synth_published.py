@@ -1,0 +1,83 @@
+"""Synthetic control: Abadie, Diamond & Hainmueller (2010), California's Proposition 99."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize
+
+from evaluate_references import ADH_PREDICTORS, ADH_PUBLISHED_WEIGHTS
+from segreform.evaluate.synth import fit_with_weights, parse_predictors, prepare
+from segreform.evaluate.synth_kernels import simplex_least_squares
+
+
+def test_gap_in_2000_is_about_minus_26_packs(adh_fit):
+    assert adh_fit.get("gap", "2000").estimate == pytest.approx(-26, abs=3)
+    assert adh_fit.get("att", "average_post").estimate < -15
+
+
+def test_california_ranks_first_of_39_placebos(adh_fit):
+    placebo = adh_fit.diagnostics["placebo"]
+    assert placebo["of"] == 39
+    assert placebo["rank"] == 1
+    assert placebo["p_value"] == pytest.approx(1 / 39)
+    assert len(placebo["rmspe_ratios"]) == 38
+
+
+def test_donor_weights_beside_the_published_ones(adh_fit):
+    weights = adh_fit.weights["donor"]
+    assert sum(weights.values()) == pytest.approx(1.0, abs=1e-9)
+    assert min(weights.values()) >= 0
+    for state, published in ADH_PUBLISHED_WEIGHTS.items():
+        assert weights[state] == pytest.approx(published, abs=0.01), state
+    others = sum(w for s, w in weights.items() if s not in ADH_PUBLISHED_WEIGHTS)
+    assert others < 0.01
+
+
+def test_found_optimum_fits_the_pre_period_at_least_as_well_as_the_published_weights(adh_fit, smoking):
+    data = prepare(smoking, "state", "year", "cigsale", "California", 1989, parse_predictors(ADH_PREDICTORS))
+    published_gaps = fit_with_weights(data, ADH_PUBLISHED_WEIGHTS)
+    published_rmspe = float(np.sqrt(np.mean(published_gaps[data.pre] ** 2)))
+    ours = adh_fit.diagnostics["pre_rmspe"]
+    assert ours <= published_rmspe + 1e-9
+    assert published_rmspe == pytest.approx(1.758, abs=0.01)  # the published weights' fit, as printed
+    # The V search visits several local optima: the starts do not all agree.
+    losses = np.array(adh_fit.diagnostics["v_search_start_losses"])
+    assert losses.max() > 1.2 * losses.min()
+
+
+def test_leave_one_out_refits_without_each_donor(adh_fit):
+    loo = adh_fit.diagnostics["leave_one_out"]
+    assert set(ADH_PUBLISHED_WEIGHTS) <= set(loo)
+    for state, refit in loo.items():
+        assert refit["att"] < 0, state  # the effect survives dropping any single donor
+
+
+def test_simplex_solver_is_exact():
+    rng = np.random.default_rng(5)
+    for _ in range(8):
+        a = rng.normal(size=(7, 30))
+        b = rng.normal(size=7) * 2
+        w = simplex_least_squares(a, b)
+        assert w.min() >= 0 and w.sum() == pytest.approx(1, abs=1e-12)
+        # KKT: every donor's gradient is at least the active donors' common gradient.
+        g = a.T @ (a @ w - b)
+        active = w > 1e-10
+        mu = g[active].mean()
+        assert np.ptp(g[active]) < 1e-8
+        assert (g[~active] >= mu - 1e-8).all()
+        reference = minimize(lambda x: np.sum((a @ x - b) ** 2), np.full(30, 1 / 30), method="SLSQP",
+                             jac=lambda x: 2 * a.T @ (a @ x - b),
+                             bounds=[(0, 1)] * 30, constraints={"type": "eq", "fun": lambda x: x.sum() - 1},
+                             options={"ftol": 1e-14, "maxiter": 1000})
+        assert np.sum((a @ w - b) ** 2) <= reference.fun + 1e-9
+
+
+def test_parse_predictors_rejects_bad_specs():
+    from segreform.evaluate.panel import DesignError
+
+    assert [p.label for p in parse_predictors("beer:1984-1988, cigsale:1975")] == ["beer:1984-1988", "cigsale:1975"]
+    with pytest.raises(DesignError, match="form variable:year"):
+        parse_predictors("beer")
+    with pytest.raises(DesignError, match="before the first"):
+        parse_predictors("beer:1988-1984")

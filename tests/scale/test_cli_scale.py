@@ -1,0 +1,67 @@
+"""`segreform synth-population` and `segreform scale-indices`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from click.testing import CliRunner
+
+from segreform.cli import main
+from segreform.measure import indices
+from segreform.scale.synthetic import SyntheticSpec, synthetic_population
+
+
+def test_synth_population_writes_the_documented_data(tmp_path):
+    out = tmp_path / "grid"
+    result = CliRunner().invoke(main, ["synth-population", "12000", "--groups", "3", "--segregation", "0.5",
+                                       "--seed", "7", "--regions", "2", "--rows-per-partition", "5000",
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.glob("*.parquet")) == [f"part-0000{i}.parquet" for i in range(3)]
+    expected = synthetic_population(SyntheticSpec(12_000, 3, 0.5, 7, n_regions=2))
+    pd.testing.assert_frame_equal(pd.read_parquet(out).reset_index(drop=True), expected)
+
+    again = CliRunner().invoke(main, ["synth-population", "100", "--seed", "1", "-o", str(out)])
+    assert again.exit_code == 2
+    assert "not empty" in again.output and len(list(out.glob("*.parquet"))) == 3
+
+
+def test_synth_population_rejects_a_bad_knob(tmp_path):
+    result = CliRunner().invoke(main, ["synth-population", "100", "--segregation", "1", "--seed", "1",
+                                       "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "segregation" in result.output
+
+
+def test_scale_indices_on_a_cluster_equals_indices(dask_client, tmp_path):
+    out = tmp_path / "grid"
+    spec = SyntheticSpec(9_000, 2, 0.3, 3, n_regions=3)
+    CliRunner().invoke(main, ["synth-population", "9000", "--groups", "2", "--segregation", "0.3", "--seed", "3",
+                              "--regions", "3", "--rows-per-partition", "4000", "-o", str(out)])
+    table = tmp_path / "indices.csv"
+    result = CliRunner().invoke(main, [
+        "scale-indices", str(out), "--cluster", dask_client.scheduler.address, "--unit", "cell",
+        "--groups", "group_1,group_2", "--by", "region", "--index", "dissimilarity,theil_h", "-o", str(table),
+    ])
+    assert result.exit_code == 0, result.output
+    expected = indices(synthetic_population(spec), unit="cell", groups=["group_1", "group_2"], by="region",
+                       index=["dissimilarity", "theil_h"])
+    written = pd.read_csv(table, keep_default_na=False)
+    assert written[["region", "index", "group"]].astype(str).values.tolist() == \
+        expected[["region", "index", "group"]].astype(str).values.tolist()
+    np.testing.assert_allclose(written["value"], expected["value"], rtol=1e-12, atol=1e-12)
+
+
+def test_scale_indices_errors_are_one_line_with_exit_code_2(dask_client, tmp_path):
+    source = tmp_path / "areas.csv"
+    pd.DataFrame({"area": [1, 2, 3], "a": [1, 2, 3], "b": [3, -2, 1]}).to_csv(source, index=False)
+    nowhere = CliRunner().invoke(main, ["scale-indices", str(source), "--unit", "area", "--groups", "a,b"])
+    assert nowhere.exit_code == 2 and "--cluster tcp://HOST:PORT or --workers N" in nowhere.output
+    bad = CliRunner().invoke(main, ["scale-indices", str(source), "--cluster", dask_client.scheduler.address,
+                                    "--unit", "area", "--groups", "a,b"])
+    assert bad.exit_code == 2
+    assert bad.output.startswith("error: ") and "column 'b' row 1" in bad.output
+    assert len(bad.output.strip().splitlines()) == 1
+    missing = CliRunner().invoke(main, ["scale-indices", str(source), "--cluster", dask_client.scheduler.address,
+                                        "--unit", "area", "--groups", "a,c"])
+    assert missing.exit_code == 2 and "'c'" in missing.output

@@ -1,0 +1,80 @@
+"""Fixtures for the barometer and web tests: databases with the bundled real data loaded once per module.
+
+Loading the bundle takes seconds, so these fixtures load it once per test module (per backend) instead of
+once per test, and empty every table afterwards so that other jobs' tests start from an empty database, as
+the shared ``engine`` fixture promises them.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+
+def _empty_all_tables(engine) -> None:
+    from segreform.store import Base
+    import segreform.store.models  # noqa: F401
+
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture(scope="module")
+def loaded_engine(database_url):
+    """The session's database (SQLite, then PostgreSQL) with the bundled data loaded; emptied after the module."""
+    from segreform.data.loader import ensure_initialised
+    from segreform.store import make_engine
+
+    engine = make_engine(database_url)
+    ensure_initialised(engine, progress=False)
+    yield engine
+    _empty_all_tables(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def client(loaded_engine):
+    from fastapi.testclient import TestClient
+
+    from segreform.web.app import create_app
+
+    return TestClient(create_app(loaded_engine))
+
+
+@pytest.fixture(scope="session")
+def embedded_engine(tmp_path_factory):
+    """A private SQLite file with the bundled data: the embedded default that ``segreform serve`` opens."""
+    from segreform.data.loader import ensure_initialised
+    from segreform.store import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('embedded') / 'segreform.sqlite'}")
+    ensure_initialised(engine, progress=False)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(embedded_engine):
+    """The app served by uvicorn on a free local port, for the browser; yields its base URL."""
+    import uvicorn
+
+    from segreform.web.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(embedded_engine), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the web server did not start within 30 s")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
