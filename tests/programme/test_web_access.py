@@ -165,11 +165,19 @@ def test_posts_without_the_right_csrf_token_are_refused_and_write_nothing(seeded
     client, token = _client(create_app(seeded), "officer")
     form = {"level": "political", "title": "t", "held_on": "2019-05-01"}
     path = f"/programme/networks/{ids['network']}/meetings"
+
+    def meetings():
+        with session(seeded) as db:
+            return db.scalar(select(func.count()).select_from(Meeting))
+
+    before = meetings()
     assert client.post(path, data=form).status_code == 403
     assert client.post(path, data={**form, "csrf_token": "forged"}).status_code == 403
-    with session(seeded) as db:
-        assert db.scalar(select(func.count()).select_from(Meeting)) == 0
+    assert client.post(path, data=form, headers={"X-CSRF-Token": "forged"}).status_code == 403
+    assert meetings() == before
     assert client.post(path, data={**form, "csrf_token": token}, follow_redirects=False).status_code == 303
+    assert client.post(path, data=form, headers={"X-CSRF-Token": token}, follow_redirects=False).status_code == 303
+    assert meetings() == before + 2
     login = TestClient(create_app(seeded)).post("/programme/login", data={"email": "admin@test.se",
                                                                            "password": PASSWORD})
     assert login.status_code == 403  # the sign-in form needs its token too

@@ -71,12 +71,14 @@ def _where(path: Path, exc) -> str:
 @click.option("--atkinson-b", type=float, default=0.5, show_default=True, help="Atkinson shape parameter, 0 < b < 1.")
 @click.option("--base", type=float, default=2.0, show_default=True, help="Log base for mutual information and diversity.")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=0, show_default=True, help="Bootstrap draws (adds se, ci_low, ci_high).")
+@click.option("--bootstrap-by", type=click.Choice(["individuals", "areas"]), default="individuals", show_default=True,
+              help="Resample residents (multinomial) or whole areas.")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for bootstrap draws.")
 @click.option("--ci", type=float, default=0.95, show_default=True, help="Level of the bootstrap interval.")
 @click.option("--jobs", "n_jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Threads for bootstrap draws.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write OUT.csv, OUT.parquet or OUT.json (default: CSV on stdout).")
 def indices_command(file, unit, groups, group_col, count_col, by, focal, index_names, atkinson_b, base,
-                    bootstrap, seed, ci, n_jobs, output):
+                    bootstrap, bootstrap_by, seed, ci, n_jobs, output):
     """Compute segregation indices for every segment of FILE (CSV or Parquet).
 
     \b
@@ -94,7 +96,7 @@ def indices_command(file, unit, groups, group_col, count_col, by, focal, index_n
             data, unit=unit, groups=_split(groups) or None, group_col=group_col, count_col=count_col,
             by=_split(by) or None, focal=_split(focal) or None,
             index="all" if index_names.strip() == "all" else _split(index_names),
-            atkinson_b=atkinson_b, base=base, bootstrap=bootstrap, seed=seed, ci=ci, n_jobs=n_jobs,
+            atkinson_b=atkinson_b, base=base, bootstrap=bootstrap, bootstrap_by=bootstrap_by, seed=seed, ci=ci, n_jobs=n_jobs,
             progress=bootstrap > 0 and sys.stderr.isatty(),
         )
     except MeasureInputError as exc:

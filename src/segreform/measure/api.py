@@ -83,7 +83,7 @@ def _prepare_call(data, unit, groups, group_col, count_col, by, focal, index, pa
 def _split_params(atkinson_b, base, unknown: dict) -> dict[str, float]:
     if unknown:
         raise MeasureInputError(
-            f"unknown parameter {next(iter(unknown))!r}; parameters are: atkinson_b, base, bootstrap, seed, ci, n_jobs"
+            f"unknown parameter {next(iter(unknown))!r}; parameters are: atkinson_b, base, bootstrap, bootstrap_by, seed, ci, n_jobs"
         )
     return {"atkinson_b": atkinson_b, "base": base}
 
@@ -104,6 +104,7 @@ def indices(
     ci: float = 0.95,
     n_jobs: int = 1,
     progress: bool = False,
+    bootstrap_by: str = "individuals",
     **unknown,
 ) -> pd.DataFrame:
     """Compute segregation indices for every segment of a table in one vectorised pass.
@@ -133,6 +134,9 @@ def indices(
     bootstrap : int
         Number of bootstrap draws (multinomial resampling of individuals); 0 for none. Counts
         must then be whole numbers.
+    bootstrap_by : {"individuals", "areas"}
+        What the bootstrap resamples: residents (multinomial draws with the observed cell shares,
+        the default) or whole areas with replacement (a cluster bootstrap, as PySAL's).
     seed : int, numpy SeedSequence, numpy Generator or None
         Seed for the draws; the same seed gives the same numbers for any ``n_jobs``.
     ci : float
@@ -164,17 +168,23 @@ def indices(
     )
     columns: dict[str, Mapping[str, np.ndarray]] = {"value": estimates}
     if bootstrap:
-        columns.update(_bootstrap(table, names, estimates, focal_columns, params, int(bootstrap), seed, ci, n_jobs, progress))
+        columns.update(_bootstrap(table, names, estimates, focal_columns, params, int(bootstrap), seed, ci, n_jobs,
+                                  progress, bootstrap_by))
     return long_result(table, names, columns, focal_columns)
 
 
-def _bootstrap(table, names, estimates, focal_columns, params, draws, seed, ci, n_jobs, progress):
+def _bootstrap(table, names, estimates, focal_columns, params, draws, seed, ci, n_jobs, progress,
+               bootstrap_by="individuals"):
     """Bootstrap summaries, on (focal, rest) pairs where that gives the same bootstrap (see inference)."""
+    if bootstrap_by not in inference.BOOTSTRAP_UNITS:
+        raise MeasureInputError(
+            f"unknown bootstrap_by {bootstrap_by!r}; choose one of: {', '.join(inference.BOOTSTRAP_UNITS)}"
+        )
     pair = inference.focal_pair(table.counts, estimates, names, focal_columns, TWO_GROUP_INDICES)
     counts, boot_estimates = pair if pair else (table.counts, estimates)
     summary = _checked(
         inference.bootstrap_summary, boot_estimates, counts, table.segment_ids, table.n_segments,
-        params, draws, seed, ci, n_jobs, progress,
+        params, draws, seed, ci, n_jobs, progress, bootstrap_by,
     )
     return inference.expand_focal_pair(summary, estimates, focal_columns[0]) if pair else summary
 

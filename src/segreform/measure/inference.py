@@ -7,7 +7,15 @@ sorted segment keys) always uses the generator
 ``Generator(PCG64(SeedSequence(entropy=seed, spawn_key=(stream, s, b))))``, and the block size
 depends only on the segment's size, never on the number of workers. Any worker (a thread here,
 a Dask task elsewhere) can therefore compute any block, and the same seed gives the same numbers
-whatever ``n_jobs`` is. ``stream`` separates bootstrap (0), null (1) and comparison draws (2, 3).
+whatever ``n_jobs`` is. ``stream`` separates bootstrap (0), null (1), comparison draws (2, 3) and
+the area bootstrap (4).
+
+Two bootstraps
+--------------
+``individuals`` (the default) resamples residents: each draw is a multinomial table with the
+observed cell shares, the sampling model behind register counts. ``areas`` resamples whole areas
+with replacement (what PySAL's ``null_approach="bootstrap"`` does), a cluster bootstrap that
+treats the areas as a sample of possible neighbourhoods.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ from segreform.measure.kernels import compute_prepared, prepare
 
 BOOTSTRAP_STREAM = 0
 NULL_STREAM = 1
+AREA_BOOTSTRAP_STREAM = 4
+BOOTSTRAP_UNITS = ("individuals", "areas")
 CELLS_PER_BLOCK = 2_000_000
 MAX_BLOCK_DRAWS = 100
 
@@ -61,6 +71,12 @@ def bootstrap_tables(counts: np.ndarray, n_draws: int, rng: np.random.Generator)
     total = int(round(counts.sum()))
     cells = counts.ravel() / counts.sum()
     return rng.multinomial(total, cells, size=n_draws).reshape(n_draws * counts.shape[0], counts.shape[1]).astype(np.float64)
+
+
+def area_bootstrap_tables(counts: np.ndarray, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+    """Resample the segment's areas with replacement: ``n_draws`` tables of as many areas as observed."""
+    picks = rng.integers(0, counts.shape[0], size=n_draws * counts.shape[0])
+    return counts[picks].astype(np.float64, copy=False)
 
 
 def random_allocation_tables(counts: np.ndarray, n_draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -117,7 +133,11 @@ def simulate_segments(
         raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
     names = list(names)
     entropy = seed_entropy(seed)
-    make_tables = bootstrap_tables if stream == BOOTSTRAP_STREAM else random_allocation_tables
+    make_tables = {
+        BOOTSTRAP_STREAM: bootstrap_tables,
+        NULL_STREAM: random_allocation_tables,
+        AREA_BOOTSTRAP_STREAM: area_bootstrap_tables,
+    }[stream]
     bounds = np.searchsorted(segment_ids, np.arange(n_segments + 1))
     pool = ThreadPoolExecutor(n_jobs) if n_jobs > 1 else None
     try:
@@ -173,8 +193,9 @@ def bootstrap_summary(
     ci: float = 0.95,
     n_jobs: int = 1,
     progress: bool = False,
+    resample: str = "individuals",
 ) -> dict[str, dict[str, np.ndarray]]:
-    """Bootstrap every index in ``estimates`` by multinomial resampling of individuals.
+    """Bootstrap every index in ``estimates`` by resampling individuals (default) or areas.
 
     Returns column -> name -> array shaped like ``estimates[name]``, for the columns ``se``
     (standard deviation of the draws), ``ci_low``/``ci_high`` (percentile interval at level
@@ -182,6 +203,9 @@ def bootstrap_summary(
     """
     if not 0 < ci < 1:
         raise ValueError(f"ci must be between 0 and 1 (e.g. 0.95), got {ci!r}")
+    if resample not in BOOTSTRAP_UNITS:
+        raise ValueError(f"bootstrap_by must be one of {', '.join(BOOTSTRAP_UNITS)}, got {resample!r}")
+    stream = BOOTSTRAP_STREAM if resample == "individuals" else AREA_BOOTSTRAP_STREAM
     columns = ("se", "ci_low", "ci_high", "bias_corrected")
     out = {c: {n: np.full_like(v, np.nan, dtype=float) for n, v in estimates.items()} for c in columns}
     alpha = (1 - ci) / 2
@@ -197,7 +221,7 @@ def bootstrap_summary(
                 out["bias_corrected"][name][s] = 2 * estimates[name][s] - np.nanmean(values, axis=0)
 
     simulate_segments(counts, segment_ids, n_segments, estimates.keys(), params, draws, seed,
-                      BOOTSTRAP_STREAM, summarise, n_jobs, progress)
+                      stream, summarise, n_jobs, progress)
     return out
 
 
@@ -253,6 +277,9 @@ def difference_test(
     """
     if not 0 < ci < 1:
         raise ValueError(f"ci must be between 0 and 1 (e.g. 0.95), got {ci!r}")
+    if resample not in BOOTSTRAP_UNITS:
+        raise ValueError(f"bootstrap_by must be one of {', '.join(BOOTSTRAP_UNITS)}, got {resample!r}")
+    stream = BOOTSTRAP_STREAM if resample == "individuals" else AREA_BOOTSTRAP_STREAM
     entropy = seed_entropy(seed)
     estimates, replicates = [], []
     pool = ThreadPoolExecutor(n_jobs) if n_jobs > 1 else None

@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from segreform.programme.review import assignment_for, is_conflicted
-from segreform.store.models.programme import Application, ConflictDeclaration, ReviewAssignment, User
+from segreform.store.models.programme import Application, ConflictDeclaration, Organisation, ReviewAssignment, User
 
 STAFF = ("admin", "officer")
 # action -> roles that may attempt it (organisation and assignment checks follow in ``allowed``)
@@ -51,8 +51,6 @@ def allowed(db: Session, user: User | None, action: str, application: Applicatio
             return action == "review.conflict"
         return action == "review.conflict" or assignment_for(db, application.id, user.id) is not None
     if action == "reform.update" and user.role == "agency":
-        from segreform.store.models.programme import Organisation
-
         organisation = db.get(Organisation, user.organisation_id)
         return organisation is not None and organisation.code == reform_agency_code
     return True

@@ -17,7 +17,7 @@ from segreform.programme.errors import WrongState
 from segreform.programme.money import ORE_PER_SEK
 from segreform.programme.seeding import ensure_municipality, seed_programme
 from segreform.store import transaction
-from segreform.store.models.programme import Call
+from segreform.store.models.programme import Call, Organisation, User
 
 DEMO_LABEL = "[DEMO]"
 DEMO_PASSWORD = "demo-exempeldata-2018"
@@ -118,8 +118,6 @@ def _users(db) -> dict[str, str]:
 
 
 def _reviews(db, ids: list[int], users: dict[str, str]) -> None:
-    from segreform.store.models.programme import User
-
     reviewers = [db.scalar(select(User).where(User.email == users[k])) for k in ("reviewer", "reviewer2", "reviewer3")]
     # The first reviewer declares a conflict (jäv) on the first application: it is reviewed by the others.
     review.declare_conflict(db, application_id=ids[0], user_id=reviewers[0].id, actor=reviewers[0].email,
@@ -137,8 +135,6 @@ def _reviews(db, ids: list[int], users: dict[str, str]) -> None:
 
 
 def _networks(db) -> None:
-    from segreform.store.models.programme import Organisation
-
     agencies = {code: db.scalar(select(Organisation).where(Organisation.code == code)) for code in
                 ("skolverket", "arbetsformedlingen", "polisen", "boverket", "mucf")}
     area_agency = {"school": "skolverket", "work": "arbetsformedlingen", "crime": "polisen",

@@ -15,10 +15,21 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from segreform.programme.applications import area_codes, get_application, yearly_amounts
 from segreform.programme.audit import record
 from segreform.programme.clock import utcnow
 from segreform.programme.errors import BudgetExceeded, InvalidInput, NotFound, ProgrammeError, WrongState, require
+from segreform.programme.ledger import committed, position, reform_limit
 from segreform.programme.money import format_sek
+from segreform.programme.review import summarise
+from segreform.store.models.programme import (
+    Application,
+    Call,
+    Organisation,
+    ProgrammeYear,
+    SelectionItem,
+    SelectionRun,
+)
 
 SCORE_TOLERANCE = 1e-6
 MAX_SCORE = 100.0  # review scores are on 0–100
@@ -212,10 +223,6 @@ def _explain(i, candidate, best, alternative, model, best_total, rank, constrain
 def candidates_for_year(db: Session, year: int, eligible: dict[str, bool] | None = None
                         ) -> tuple[list[Candidate], list[Decision]]:
     """Submitted applications to calls of ``year`` as candidates; the rest get an explanation of why not."""
-    from segreform.programme.applications import area_codes, yearly_amounts
-    from segreform.programme.review import summarise
-    from segreform.store.models.programme import Application, Call, Organisation
-
     rows = db.execute(select(Application, Organisation).join(Call, Call.id == Application.call_id)
                       .join(Organisation, Organisation.id == Application.organisation_id)
                       .where(Call.year == year, Application.status == "submitted")
@@ -241,8 +248,6 @@ def candidates_for_year(db: Session, year: int, eligible: dict[str, bool] | None
 def available_budgets(db: Session, years: list[int], reforms: set[str]
                       ) -> tuple[dict[int, int], dict[tuple[int, str], int]]:
     """What is left of each year's frame, and of each reform's budget line in those years."""
-    from segreform.programme.ledger import committed, position, reform_limit
-
     frames = {year: position(db, year).available_ore for year in years}
     lines = {(year, reform): reform_limit(db, year, reform) - committed(db, year, reform)
              for year in years for reform in reforms}
@@ -257,8 +262,6 @@ def run_selection(db: Session, *, year: int, actor: str, min_per_area: dict[str,
 
     Returns the selection and the id of the stored run (None on a dry run, which writes nothing).
     """
-    from segreform.store.models.programme import ProgrammeYear, SelectionItem, SelectionRun
-
     if db.get(ProgrammeYear, year) is None:
         raise NotFound(f"year {year} is not in the programme")
     candidates, excluded = candidates_for_year(db, year, eligible)
@@ -292,8 +295,6 @@ def override(db: Session, *, run_id: int, application_id: int, include: bool, re
 
     An inclusion that would take the run's first-year spending above its budget is refused with the numbers.
     """
-    from segreform.store.models.programme import SelectionItem, SelectionRun
-
     if not reason or not reason.strip():
         raise InvalidInput("reason", "an override must say why")
     run = require(db, SelectionRun, run_id, "selection run")
@@ -314,9 +315,6 @@ def override(db: Session, *, run_id: int, application_id: int, include: bool, re
 
 def _check_override_fits(db: Session, run, application_id: int) -> None:
     """Refuse an inclusion that takes any of the run's money limits (year frames, reform lines) over budget."""
-    from segreform.programme.applications import get_application, yearly_amounts
-    from segreform.store.models.programme import Call, SelectionItem
-
     def spending(app_id: int) -> tuple[str, dict[int, int]]:
         application = get_application(db, app_id)
         return db.get(Call, application.call_id).reform_code, yearly_amounts(application)

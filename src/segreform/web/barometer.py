@@ -118,6 +118,10 @@ register({
     "bar.kommun_profile": {"sv": "Kommunprofil", "en": "Municipality profile"},
     "bar.area_profile": {"sv": "Områdesprofil", "en": "Area profile"},
     "bar.status": {"sv": "Status och trend", "en": "Status and trend"},
+    "bar.status_trend_note": {
+        "sv": "Antal RegSO per områdestyp (status, senaste året) och trend (typ nu jämfört med första året med typ). Med ett enda år finns ingen trend.",
+        "en": "Number of RegSO by area type (status, latest year) and trend (type now against the first year with a type). With a single year there is no trend.",
+    },
     "bar.type_history": {"sv": "Områdestyp över åren", "en": "Area type over the years"},
     "bar.basis": {"sv": "Grund", "en": "Basis"},
     "bar.observations": {"sv": "Statistik över åren", "en": "Statistics over the years"},
@@ -293,6 +297,9 @@ def kommun_profile(data, code: str, compare: list[str]) -> dict:
         "type_shares": type_shares,
         "indices": indices,
         "comparison": data.comparison(code, compare),
+        "status_trend": typology.status_trend_table(
+            areas.dropna(subset=["area_type"]).rename(columns={"area_type": "status"})
+        ),
         "police": data.police_matches(code),
         "bounds": union_bounds([bounds.get(c) for c in areas["code"]]),
         "type_basis": sorted(set(areas["basis"].dropna())),
@@ -334,7 +341,8 @@ def kommun_page(request: Request, code: str, compare: list[str] = Query(default=
         type_names=typology.AREA_TYPE_NAMES,
         type_share={(r["code"], int(r["area_type"])): r["share"] for r in profile["type_shares"].to_dict("records")},
         area_rows=records(profile["areas"]),
-        index_rows=records(profile["indices"].sort_values(["index", "code", "year"])),
+        index_years=sorted(profile["indices"]["year"].unique().tolist()),
+        index_rows=index_table_rows(profile["indices"], [code, profile["kommun"]["parent_code"], NATION_CODE, *profile["compare"]]),
         comparison_rows=records(profile["comparison"]),
         indicator_label=lambda i: registry.get_indicator(i).label(lang), index_label=lambda i: INDEX_LABELS[i][lang],
         area_name=lambda c: area_name(data, c, lang), **profile,
@@ -363,6 +371,19 @@ def kommun_map_values(data, areas: pd.DataFrame, map_by: str, lang: str):
     latest = table[table["year"] == table["year"].max()]
     label = f"{item.label(lang)} {int(latest['year'].iloc[0])}"
     return {row["code"]: files._json_value(row["value"]) for row in latest.to_dict("records")}, label, item.unit
+
+
+def index_table_rows(indices: pd.DataFrame, order: list[str]) -> list[dict]:
+    """One row per (index, area) with a cell per year: (value, low, high), areas in ``order``."""
+    rows = []
+    for name in PROFILE_INDICES:
+        for code in order:
+            part = indices[(indices["index"] == name) & (indices["code"] == code)]
+            if part.empty:
+                continue
+            cells = {int(r["year"]): (r["value"], r["ci_low"], r["ci_high"]) for r in records(part)}
+            rows.append({"index": name, "code": code, "cells": cells})
+    return rows
 
 
 def index_chart_payload(profile: dict, data, lang: str) -> dict:
@@ -410,7 +431,7 @@ def area_page(request: Request, code: str):
     lang = language(request)
     wide = area["series"].pivot_table(index="year", columns="variable", values="value", aggfunc="first")
     return render(
-        request, "barometer/area.html", area=area, wide=wide, type_label=type_label,
+        request, "barometer/area.html", area=area, wide=wide, type_label=type_label, type_names=typology.AREA_TYPE_NAMES,
         indicator_label=lambda i: registry.get_indicator(i).label(lang),
         map_json=json.dumps({"code": code, "kommun": area["kommun_code"], "bounds": map_layer("regso").bounds.get(code)}),
     )

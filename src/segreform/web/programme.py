@@ -18,7 +18,16 @@ from sqlalchemy import select
 
 from segreform.programme import access, applications, grants, ledger, networks, reforms, review, selection
 from segreform.programme.accounts import ROLES, authenticate
-from segreform.programme.errors import BudgetExceeded, NotAllowed, NotFound, ProgrammeError, WrongState, require
+from segreform.programme.calls import criteria
+from segreform.programme.errors import (
+    BudgetExceeded,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    ProgrammeError,
+    WrongState,
+    require,
+)
 from segreform.programme.money import format_sek, parse_sek
 from segreform.store import session as db_session, transaction
 from segreform.store.models.programme import (
@@ -28,10 +37,12 @@ from segreform.store.models.programme import (
     FocusArea,
     Grant,
     Meeting,
+    Milestone,
     Network,
     NetworkMember,
     Organisation,
     ProgrammeYear,
+    Reform,
     SelectionItem,
     SelectionRun,
     User,
@@ -186,8 +197,6 @@ _public_view("reforms", "programme/reforms.html", "reforms", _reform_rows)
 def milestone_update(request: Request, milestone_id: int, status: str = Form(...), progress_pct: int = Form(...),
                      evidence: str = Form(""), user: User = require_role("reform.update")):
     def work(db):
-        from segreform.store.models.programme import Milestone, Reform
-
         reform = db.get(Reform, require(db, Milestone, milestone_id, "milestone").reform_code)
         if not access.allowed(db, user, "reform.update", reform_agency_code=reform.agency_code):
             raise NotAllowed(f"only the responsible agency or the delegation may update reform {reform.code}")
@@ -326,8 +335,6 @@ def _application_detail(db, user, application_id) -> dict:
                         "committed_ore": sum(ledger.committed(db, y, grant_id=grant.id) for y in years),
                         "paid_ore": sum(ledger.paid(db, y, grant_id=grant.id) for y in years)}
     if user.role == "reviewer":
-        from segreform.programme.calls import criteria
-
         row["criteria"] = [{"code": c.code, "name_sv": c.name_sv, "name_en": c.name_en, "min": c.scale_min,
                             "max": c.scale_max} for c in criteria(db, application.call_id)]
     return row
@@ -411,8 +418,6 @@ async def review_score(request: Request, application_id: int, user: User = requi
 
     def work(db):
         application = _application_for(db, user, application_id, "review.score")
-        from segreform.programme.calls import criteria
-
         codes = [c.code for c in criteria(db, application.call_id)]
         scores = {}
         for code in codes:
@@ -421,8 +426,6 @@ async def review_score(request: Request, application_id: int, user: User = requi
                 try:
                     scores[code] = int(raw)
                 except ValueError:
-                    from segreform.programme.errors import InvalidInput
-
                     raise InvalidInput(f"score {code}", f"{raw!r} is not a whole number") from None
         comments = {code: str(form.get(f"comment_{code}", "")) for code in codes}
         review.score(db, application_id=application_id, user_id=user.id, scores=scores, comments=comments,

@@ -86,3 +86,13 @@ class EvaluationRunVintage(Base):
     dataset: Mapped[str] = mapped_column(String(120))
     vintage: Mapped[str] = mapped_column(String(60))
     __table_args__ = (UniqueConstraint("run_id", "dataset", "vintage", name="uq_eval_run_vintage_release"),)
+
+
+class ResearcherArea(Base):
+    """A researcher attached to a development area: they see its plans, runs and data in the workspace."""
+
+    __tablename__ = "eval_researcher_area"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("prog_user.id", ondelete="CASCADE"), index=True)
+    development_area: Mapped[str] = mapped_column(String(40))
+    __table_args__ = (UniqueConstraint("user_id", "development_area", name="uq_eval_researcher_area_user_area"),)

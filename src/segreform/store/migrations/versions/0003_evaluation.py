@@ -1,4 +1,5 @@
-"""Tables for evaluation: pre-registered plans, their units, and every run with its data vintages.
+"""Tables for evaluation: pre-registered plans, their units, every run with its data vintages,
+and the researchers attached to each development area.
 
 Revision ID: 0003_evaluation
 Revises: '0002_programme'
@@ -67,6 +68,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_eval_run'))
     )
     op.create_index(op.f('ix_eval_run_plan_id'), 'eval_run', ['plan_id'], unique=False)
+    op.create_table('eval_researcher_area',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('development_area', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['prog_user.id'], name=op.f('fk_eval_researcher_area_user_id_prog_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_eval_researcher_area')),
+    sa.UniqueConstraint('user_id', 'development_area', name='uq_eval_researcher_area_user_area')
+    )
+    op.create_index(op.f('ix_eval_researcher_area_user_id'), 'eval_researcher_area', ['user_id'], unique=False)
     op.create_table('eval_run_vintage',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
@@ -82,6 +92,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f('ix_eval_run_vintage_run_id'), table_name='eval_run_vintage')
     op.drop_table('eval_run_vintage')
+    op.drop_index(op.f('ix_eval_researcher_area_user_id'), table_name='eval_researcher_area')
+    op.drop_table('eval_researcher_area')
     op.drop_index(op.f('ix_eval_run_plan_id'), table_name='eval_run')
     op.drop_table('eval_run')
     op.drop_index(op.f('ix_eval_plan_unit_plan_id'), table_name='eval_plan_unit')
