@@ -160,7 +160,7 @@ def bench_synth(panel: pd.DataFrame, n_placebos: int, maxiter: int, peer_sample:
     placebo_ours = np.array([placebos[i].pre_mspe for i in range(len(sample))])
     placebo_peer = np.array([f.loss_V for f in fits[1:]])
     if len(sample):
-        print(f"  sampled placebos pre-MSPE (segreform / pysyncon): "
+        print("  sampled placebos pre-MSPE (segreform / pysyncon): "
               + ", ".join(f"{a:.4f}/{b:.4f}" for a, b in zip(placebo_ours, placebo_peer)))
     # Same V, same inner problem: both solvers must find the same donor weights.
     v = fits[0].V

@@ -6,9 +6,9 @@
 (c) 1,000 bootstrap draws of D on 10,000 areas.
 
 Prints seconds per library and the ratio (PySAL time / segreform time). ``--quick`` shrinks every
-workload (29 kommuner, 10,000 areas, 100 draws) for a smoke run. Run:
+workload (29 kommuner, 10,000 areas, 100 draws) for a smoke run; ``--only c`` runs one workload. Run:
 
-    python benchmarks/indices_vs_pysal.py [--quick]
+    python benchmarks/indices_vs_pysal.py [--quick] [--only a|b|c]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -32,7 +33,7 @@ from pysal_peers import GROUPS, MULTI, TWO_GROUP  # noqa: E402
 from segregation import singlegroup as ps  # noqa: E402
 from segregation.inference import SingleValueTest  # noqa: E402
 
-from segreform.measure import indices  # noqa: E402
+from segreform.measure import area_bootstrap, indices  # noqa: E402
 from segreform.measure.kernels import compute_segments  # noqa: E402
 
 def areas(rng: np.random.Generator, n: int) -> pd.DataFrame:
@@ -95,10 +96,21 @@ def workload_c(rng, n_areas: int, draws: int) -> None:
           "(PySAL: SingleValueTest null_approach='bootstrap'; segreform: bootstrap_by='areas')")
     t_pysal, _ = timed("PySAL", lambda: SingleValueTest(ps.Dissim(data, "a", "total"), iterations_under_null=draws,
                                                         null_approach="bootstrap", n_jobs=1))
-    t_areas, _ = timed("segreform", lambda: indices(data, unit="area", groups=GROUPS, focal="a",
-                                                    index="dissimilarity", bootstrap=draws, seed=1,
-                                                    bootstrap_by="areas"))
+
+    def area_bootstrap_d(n_jobs=1):
+        return indices(data, unit="area", groups=GROUPS, focal="a", index="dissimilarity", bootstrap=draws, seed=1,
+                       bootstrap_by="areas", n_jobs=n_jobs)
+
+    t_areas, fast = timed("segreform", area_bootstrap_d)
     print(f"  ratio      {t_pysal / t_areas:9.1f}x")
+    t_areas_two, _ = timed("segreform n_jobs=2", lambda: area_bootstrap_d(2))
+    print(f"  ratio      {t_pysal / t_areas_two:9.1f}x (2 threads)")
+    # The generic path (resampled tables through the generic kernels) draws the same picks: same numbers, slower.
+    with mock.patch.dict(area_bootstrap.FAST_FORMULAS, clear=True):
+        t_generic, generic = timed("segreform generic tables path", area_bootstrap_d)
+    columns = ["se", "ci_low", "ci_high", "bias_corrected"]
+    assert np.allclose(fast[columns], generic[columns], rtol=0, atol=1e-12), "fast and generic area bootstrap differ"
+    print(f"  fast path vs generic path {t_generic / t_areas:9.1f}x (same draws, equal to 1e-12)")
     print("  segreform's default, resampling individuals (multinomial; PySAL has no such bootstrap):")
     t_ours, _ = timed("segreform", lambda: indices(data, unit="area", groups=GROUPS, focal="a", index="dissimilarity",
                                                    bootstrap=draws, seed=1))
@@ -111,16 +123,21 @@ def workload_c(rng, n_areas: int, draws: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller workloads for a smoke run")
+    parser.add_argument("--only", choices=["a", "b", "c"], help="run just this workload")
     args = parser.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, numpy {np.__version__}")
-    rng = np.random.default_rng(2024)
     # Compile numba kernels and warm caches outside the timings, for both libraries.
-    warm = areas(rng, 50).assign(area=np.arange(50))
+    warm = areas(np.random.default_rng(2024), 50).assign(area=np.arange(50))
     pysal_all(warm)
     compute_segments(warm[GROUPS].to_numpy(float), None, "all")
-    workload_a(rng, 29 if args.quick else 290)
-    workload_b(rng, 10_000 if args.quick else 100_000)
-    workload_c(rng, 10_000, 100 if args.quick else 1000)
+    indices(warm, unit="area", groups=GROUPS, bootstrap=2, seed=1, bootstrap_by="areas")
+    # Each workload has its own data seed, so --only gives the same data as a full run.
+    if args.only in (None, "a"):
+        workload_a(np.random.default_rng([2024, 0]), 29 if args.quick else 290)
+    if args.only in (None, "b"):
+        workload_b(np.random.default_rng([2024, 1]), 10_000 if args.quick else 100_000)
+    if args.only in (None, "c"):
+        workload_c(np.random.default_rng([2024, 2]), 10_000, 100 if args.quick else 1000)
 
 
 if __name__ == "__main__":

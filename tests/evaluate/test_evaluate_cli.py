@@ -64,3 +64,28 @@ def test_bad_input_exits_2_with_one_line(reference_data, args, message):
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+
+
+def test_report_from_a_result_file(reference_data, tmp_path):
+    result_file = tmp_path / "sdid.json"
+    assert run("sdid", reference_data / "california_prop99_synthdid.csv", "--unit", "State", "--time", "Year",
+               "--outcome", "PacksPerCapita", "--treated", "California", "--start", 1989, "--replications", 5,
+               "-o", result_file).exit_code == 0
+    report = tmp_path / "report.html"
+    result = run("report", result_file, "-o", report)
+    assert result.exit_code == 0, result.output
+    html = report.read_text(encoding="utf-8")
+    assert "Estimated effect (sdid)" in html and "Effective number of controls" in html
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    result = run("report", bad, "-o", tmp_path / "x.html")
+    assert result.exit_code == 2 and "not a result written by segreform evaluate" in result.stderr
+
+
+def test_plan_and_rerun_on_an_empty_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEGREFORM_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    result = run("rerun")
+    assert result.exit_code == 0 and "0 plan(s) re-run" in result.output
+    result = run("plan", "DA-SCHOOL", "--outcome", "long_term_unemployment", "--by", "researcher@test")
+    assert result.exit_code == 2
+    assert "has no participating municipality yet" in result.stderr

@@ -86,3 +86,29 @@ def test_demo_loads_a_full_labelled_cycle_once(cli, seeded):
     assert len(treated) > 0 and set(treated["first_year"]) == {2018}
     again = cli("demo")
     assert again.exit_code == 2 and "already loaded" in again.output
+
+
+def test_a_civil_society_organisation_can_be_added_and_apply_where_the_call_allows(cli, seeded, call_id):
+    from segreform.programme import applications
+    from segreform.programme.errors import InvalidInput
+    from segreform.store.models.programme import Organisation
+
+    result = cli("organisations", "add", "--kind", "civil_society", "--code", "ideell-x", "--name", "Förening X",
+                 "--lanskod", "12")
+    assert result.exit_code == 0, result.output
+    bad = cli("organisations", "add", "--kind", "region", "--code", "r", "--name", "R", "--lanskod", "Skåne")
+    assert bad.exit_code == 2 and "two digits" in bad.output
+    with transaction(seeded) as db:
+        organisation = db.scalar(select(Organisation).where(Organisation.code == "ideell-x"))
+        assert organisation.kind == "civil_society" and organisation.lanskod == "12"
+        applications.create_draft(db, call_id=call_id, organisation_id=organisation.id, development_areas=["democracy"],
+                                  actor="t", title="t", start_year=2019, years=1, total_budget_ore=1000,
+                                  requested_ore=900)
+    region = cli("organisations", "add", "--kind", "region", "--code", "region-skane", "--name", "Region Skåne")
+    assert region.exit_code == 0
+    with transaction(seeded) as db:
+        region_id = db.scalar(select(Organisation.id).where(Organisation.code == "region-skane"))
+        with pytest.raises(InvalidInput, match="a region may not apply to this call"):
+            applications.create_draft(db, call_id=call_id, organisation_id=region_id, development_areas=["work"],
+                                      actor="t", title="t", start_year=2019, years=1, total_budget_ore=1000,
+                                      requested_ore=900)

@@ -6,7 +6,7 @@ from datetime import date
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from segreform.programme import accounts, grants, networks, reforms, review, selection
+from segreform.programme import accounts, applications, grants, networks, reforms, review, selection
 from segreform.web import programme as programme_routes
 from segreform.programme.seeding import ensure_organisation
 from segreform.store import session, transaction
@@ -33,6 +33,8 @@ def _setup(engine, call_id) -> dict:
         own = submitted(db, call_id, malmo, title="own")
         other = submitted(db, call_id, goteborg, title="other")
         own_draft = draft(db, call_id, malmo, title="own draft")
+        own_file = applications.add_attachment(db, own_draft, filename="plan.txt", content_type="text/plain",
+                                               content=b"plan", actor="test").id
         funded = submitted(db, call_id, malmo, title="funded")
         scored(db, own, reviewer_id, 4)
         review.declare_conflict(db, application_id=other, user_id=reviewer_id, reason="conflict", actor="test")
@@ -44,7 +46,7 @@ def _setup(engine, call_id) -> dict:
         boverket_milestone = reforms.add_milestone(db, reform_code="r07", title="m", due_year=2019, actor="test")
         police_milestone = reforms.add_milestone(db, reform_code="r02", title="m", due_year=2019, actor="test")
         return dict(own=own, other=other, draft=own_draft, grant=grant.id, network=network.id, call=call_id,
-                    meeting=meeting.id, run=run_id,
+                    meeting=meeting.id, run=run_id, file=own_file,
                     m_boverket=boverket_milestone.id, m_police=police_milestone.id)
 
 
@@ -85,6 +87,7 @@ def _matrix() -> list[tuple[str, str, dict | None, set[str]]]:
         ("GET", "/api/programme/applications/{other}", None, staff),
         ("GET", "/programme/applications/{other}", None, staff),
         ("GET", "/programme/selection", None, staff),
+        ("GET", "/programme/attachments/{file}", None, staff | {"applicant"}),  # the draft is nobody's to review
         ("POST", "/programme/applications", {"call_id": "{call}", "title": "t", "development_areas": "work",
                                              "start_year": 2019, "years": 1, "total_budget_sek": "100000",
                                              "requested_sek": "50000"}, {"applicant"}),
@@ -117,7 +120,7 @@ def _matrix() -> list[tuple[str, str, dict | None, set[str]]]:
 
 ROUTE_PARAMS = {"own": "application_id", "other": "application_id", "draft": "application_id", "run": "run_id",
                 "grant": "grant_id", "network": "network_id", "meeting": "meeting_id", "m_boverket": "milestone_id",
-                "m_police": "milestone_id"}
+                "m_police": "milestone_id", "file": "attachment_id"}
 
 
 def test_the_matrix_covers_every_programme_route():
@@ -156,6 +159,8 @@ def test_a_municipality_sees_only_its_own_applications(seeded, call_id):
     client, _ = _client(create_app(seeded), "applicant")
     titles = {row["title"] for row in client.get("/api/programme/applications").json()}
     assert titles == {"own", "own draft", "funded"}
+    download = client.get(f"/programme/attachments/{ids['file']}")
+    assert download.content == b"plan" and download.headers["content-disposition"].startswith("attachment;")
     reviewer_client, _ = _client(create_app(seeded), "reviewer")
     assert [row["id"] for row in reviewer_client.get("/api/programme/applications").json()] == [ids["own"]]
 

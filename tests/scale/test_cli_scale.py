@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 from click.testing import CliRunner
@@ -65,3 +67,24 @@ def test_scale_indices_errors_are_one_line_with_exit_code_2(dask_client, tmp_pat
     missing = CliRunner().invoke(main, ["scale-indices", str(source), "--cluster", dask_client.scheduler.address,
                                         "--unit", "area", "--groups", "a,c"])
     assert missing.exit_code == 2 and "'c'" in missing.output
+
+
+def test_scale_indices_starts_a_local_cluster_with_workers(tmp_path):
+    source = tmp_path / "areas.parquet"
+    frame = pd.DataFrame({"area": range(6), "a": [5, 1, 0, 7, 2, 2], "b": [0, 4, 6, 1, 2, 3]})
+    frame.to_parquet(source)
+    result = CliRunner().invoke(main, ["scale-indices", str(source), "--workers", "1", "--unit", "area",
+                                       "--groups", "a,b", "--index", "dissimilarity"])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(io.StringIO(result.stdout))
+    expected = indices(frame, unit="area", groups=["a", "b"], index="dissimilarity")
+    np.testing.assert_allclose(written["value"], expected["value"], rtol=1e-12)
+
+
+def test_scale_indices_rejects_a_bad_cluster_address(tmp_path):
+    source = tmp_path / "areas.csv"
+    pd.DataFrame({"area": [1, 2], "a": [1, 2], "b": [2, 1]}).to_csv(source, index=False)
+    result = CliRunner().invoke(main, ["scale-indices", str(source), "--cluster", "localhost:8786",
+                                       "--unit", "area", "--groups", "a,b"])
+    assert result.exit_code == 2
+    assert "scheduler address like tcp://HOST:PORT" in result.output

@@ -31,6 +31,8 @@ def test_kommun_page_is_readable_without_javascript(client):
     assert 'role="img"' in html and "aria-label=" in html
     assert html.count('<a href="/area/1280R') >= 10
     assert "Källa" in html and "CC0" in html
+    # Indicators that are not loaded say so, with the command that loads them.
+    assert 'id="not-loaded"' in html and "segreform import kolada N05401" in html
 
 
 def test_search_redirects_on_a_single_match_and_lists_several(client):

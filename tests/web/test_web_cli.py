@@ -26,9 +26,10 @@ def test_serve_initialises_an_empty_database_then_runs_the_app(tmp_path, monkeyp
     assert client.get("/api/kommun/0180").json()["name"] == "Stockholm"
     served["app"].state.engine.dispose()
 
-    # A second start finds the data and loads nothing again.
-    again = CliRunner().invoke(main, ["serve", "--database", url, "--no-browser", "--no-demo"])
-    assert again.exit_code == 0 and "Loaded the bundled" not in again.output
+    # A second start finds the data and loads nothing again, the demo included.
+    again = CliRunner().invoke(main, ["serve", "--database", url, "--no-browser"])
+    assert again.exit_code == 0, again.output
+    assert "Loaded the bundled" not in again.output and "demo" not in again.output
 
 
 def test_serve_rejects_a_bad_database_url():

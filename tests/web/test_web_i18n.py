@@ -87,3 +87,28 @@ def test_keys_built_at_run_time_are_translated():
     keys += ["bar.level.kommun", "bar.level.regso", "bar.type_basis.published", "bar.type_basis.computed"]
     keys += [f"lang.{code}" for code in i18n.LANGUAGES]
     assert [k for k in keys if k not in CATALOGUE] == []
+
+
+def test_page_cache_serves_the_same_page_per_url_and_language():
+    from segreform.web.i18n import PageCache
+
+    cache = PageCache(size=2)
+    calls = []
+    app = FastAPI()
+
+    @app.get("/cached")
+    def cached(request: Request):
+        if hit := cache.response(request):
+            return hit
+        calls.append(request.url.query)
+        return render(request, "base.html", cache=cache)
+
+    client = TestClient(app)
+    first = client.get("/cached?lang=en")
+    again = client.get("/cached?lang=en")
+    assert again.text == first.text and len(calls) == 1
+    assert again.cookies.get("lang") == "en"  # a cached page still remembers the choice
+    client.get("/cached?lang=sv")
+    client.get("/cached?x=1&lang=sv")
+    client.get("/cached?lang=en")  # evicted by the two newer pages: rendered again
+    assert len(calls) == 4

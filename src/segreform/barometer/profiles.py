@@ -32,7 +32,7 @@ SEGREGATION_GROUPS = ("inrikes_fodda", "utrikes_fodda")
 FOCAL_GROUP = "utrikes_fodda"
 # Shown on the kommun profile with intervals; the overview offers the same as map layers.
 PROFILE_INDICES = ("dissimilarity", "isolation", "theil_h")
-BOOTSTRAP_DRAWS = 200
+BOOTSTRAP_DRAWS = 200  # for the intervals on the kommun profile
 BOOTSTRAP_SEED = 20250101
 NATION_CODE = "00"
 LICENCES = {
@@ -121,6 +121,8 @@ class _Snapshot:
         self._lock = threading.RLock()
         self._indices_cache: dict = {}
         self._layer_cache: dict = {}
+        # Rendered pages that depend only on this snapshot (filled by the web layer; dropped with the snapshot).
+        self.pages: object | None = None
 
     # -- areas ---------------------------------------------------------------------------------------
     @cached_property
@@ -150,6 +152,11 @@ class _Snapshot:
     def area_names(self) -> dict[str, str]:
         """Kommun and län names by code (for labels)."""
         return {**dict(zip(self.lan["code"], self.lan["name"])), **dict(zip(self.kommuner["code"], self.kommuner["name"]))}
+
+    @cached_property
+    def kommun_options(self) -> list[tuple[str, str]]:
+        """(code, name) of every kommun, for pickers."""
+        return list(zip(self.kommuner["code"], self.kommuner["name"]))
 
     @cached_property
     def police(self) -> pd.DataFrame:
@@ -293,6 +300,26 @@ class _Snapshot:
         self._layer_cache[key] = result
         return result
 
+    def _indicator_lookup(self, indicator: registry.Indicator, level: str) -> dict:
+        """{(code, year): value} of an indicator at a level, built once."""
+        key = ("lookup", indicator.id, level)
+        if key not in self._layer_cache:
+            values = self.indicator_values(indicator, level)
+            self._layer_cache[key] = dict(
+                zip(zip(values["code"], values["year"].astype(int)), values["value"].astype(float))
+            )
+        return self._layer_cache[key]
+
+    def _indicator_years(self, indicator: registry.Indicator) -> dict:
+        """{kommun code: [years]} that have the indicator, built once."""
+        key = ("years", indicator.id)
+        if key not in self._layer_cache:
+            years: dict = {}
+            for code, year in self._indicator_lookup(indicator, "kommun"):
+                years.setdefault(code, []).append(year)
+            self._layer_cache[key] = years
+        return self._layer_cache[key]
+
     def _aggregated_share(self, indicator: registry.Indicator, level: str) -> pd.DataFrame:
         wide = self.regso_wide
         inputs = list(indicator.inputs)
@@ -346,14 +373,22 @@ class _Snapshot:
     def segregation_indices(self, level: str, code: str | None = None, *, bootstrap: int = 0) -> pd.DataFrame:
         """Segregation of the foreign-born from the Swedish-born across RegSO, per area of ``level`` and year.
 
-        ``level`` is "kommun", "lan" or "riket"; ``code`` limits it to one area (and makes a bootstrap cheap).
-        Returns DataFrame[code, year, index, value, se, ci_low, ci_high] (se/ci NaN without bootstrap).
-        Cached per (level, code, bootstrap).
+        ``level`` is "kommun", "lan" or "riket"; ``code`` picks one area from the result. Returns
+        DataFrame[code, year, index, value, se, ci_low, ci_high] (se/ci NaN without bootstrap).
+
+        The whole level is computed at once and cached per (level, bootstrap), so an area's interval is the
+        same whichever page asked first (the bootstrap draws depend on the seed and the whole input only).
         """
-        key = (level, code, bootstrap)
+        key = (level, bootstrap)
         with self._lock:
-            if key in self._indices_cache:
-                return self._indices_cache[key]
+            if key not in self._indices_cache:
+                self._indices_cache[key] = self._compute_indices(level, bootstrap)
+            result = self._indices_cache[key]
+        if code is not None:
+            result = result[result["code"] == code].reset_index(drop=True)
+        return result
+
+    def _compute_indices(self, level: str, bootstrap: int) -> pd.DataFrame:
         from segreform.measure import indices
 
         frame = self._index_input()
@@ -361,10 +396,6 @@ class _Snapshot:
         empty = pd.DataFrame(columns=["code", "year", "index", "value", "se", "ci_low", "ci_high"])
         if frame.empty:
             return empty
-        if code is not None:
-            frame = frame[frame[column] == code]
-            if frame.empty:
-                return empty
         # A segment of one area has no segregation to measure; the engine would reject it.
         sizes = frame.groupby([column, "year"])["area_code"].transform("size")
         frame = frame[sizes >= 2]
@@ -386,8 +417,6 @@ class _Snapshot:
                 result[missing] = np.nan
         result = result[["code", "year", "index", "value", "se", "ci_low", "ci_high"]].reset_index(drop=True)
         result["year"] = result["year"].astype(int)
-        with self._lock:
-            self._indices_cache[key] = result
         return result
 
     # -- overview layers --------------------------------------------------------------------------------
@@ -453,12 +482,43 @@ class _Snapshot:
         return layer, year, table
 
     # -- profiles ---------------------------------------------------------------------------------------
-    def kommun(self, code: str) -> pd.Series:
-        """The kommun row; LookupError names the code when there is no such kommun."""
-        match = self.kommuner[self.kommuner["code"] == code]
-        if match.empty:
+    @cached_property
+    def _kommun_rows(self) -> dict[str, dict]:
+        return {row["code"]: row for row in self.kommuner.to_dict("records")}
+
+    def kommun(self, code: str) -> dict:
+        """The kommun's row {code, name, level, version, parent_code, lan_name}; LookupError names a wrong code."""
+        row = self._kommun_rows.get(code)
+        if row is None:
             raise LookupError(f"no kommun with code {code!r} (four digits, e.g. 0180 for Stockholm)")
-        return match.iloc[0]
+        return dict(row)
+
+    @cached_property
+    def all_areas(self) -> pd.DataFrame:
+        """Every RegSO with latest type, status × trend, population and share born abroad (built once)."""
+        areas = self.regso[["code", "name", "parent_code"]].copy()
+        status = self.status.rename(columns={"area_code": "code", "status": "area_type", "latest_year": "type_year"})
+        latest_types = self.area_types.sort_values("year").drop_duplicates("area_code", keep="last")
+        areas = areas.merge(
+            status[["code", "area_type", "type_year", "trend", "years_in_type", "in_type_since"]], on="code", how="left"
+        )
+        areas["basis"] = areas["code"].map(latest_types.set_index("area_code")["basis"])
+        wide = self.regso_wide
+        areas["population"] = areas["population_year"] = areas["share_foreign_born"] = np.nan
+        if "folkmangd" in wide.columns:
+            latest = wide.dropna(subset=["folkmangd"]).sort_values("year").drop_duplicates("area_code", keep="last")
+            latest = latest.set_index("area_code")
+            areas["population"] = areas["code"].map(latest["folkmangd"])
+            areas["population_year"] = areas["code"].map(latest["year"])
+            if FOCAL_GROUP in latest.columns:
+                areas["share_foreign_born"] = areas["code"].map(latest[FOCAL_GROUP] / latest["folkmangd"])
+        matches = pd.concat([self.police_matches(k) for k in self.police["kommunkod"].unique()], ignore_index=True)
+        names = (
+            matches[matches["regso_code"] != ""].groupby("regso_code")["name"].agg(lambda n: "; ".join(sorted(set(n))))
+            if not matches.empty else pd.Series(dtype=object)
+        )
+        areas["police_areas"] = areas["code"].map(names).fillna("")
+        return areas
 
     def kommun_areas(self, code: str) -> pd.DataFrame:
         """The kommun's RegSO with latest type, status × trend, population and share born abroad.
@@ -467,34 +527,8 @@ class _Snapshot:
         population_year, share_foreign_born, police_areas]
         """
         self.kommun(code)
-        key = ("kommun_areas", code)
-        if key in self._layer_cache:
-            return self._layer_cache[key]
-        areas = self.regso[self.regso["parent_code"] == code][["code", "name"]].copy()
-        status = self.status.rename(columns={"area_code": "code", "status": "area_type", "latest_year": "type_year"})
-        latest_types = self.area_types.sort_values("year").drop_duplicates("area_code", keep="last")
-        basis = latest_types.set_index("area_code")["basis"]
-        areas = areas.merge(
-            status[["code", "area_type", "type_year", "trend", "years_in_type", "in_type_since"]], on="code", how="left"
-        )
-        areas["basis"] = areas["code"].map(basis)
-        wide = self.regso_wide
-        if "folkmangd" in wide.columns:
-            latest = wide.dropna(subset=["folkmangd"]).sort_values("year").drop_duplicates("area_code", keep="last")
-            latest = latest.set_index("area_code")
-            areas["population"] = areas["code"].map(latest["folkmangd"])
-            areas["population_year"] = areas["code"].map(latest["year"])
-            if FOCAL_GROUP in latest.columns:
-                areas["share_foreign_born"] = areas["code"].map(latest[FOCAL_GROUP] / latest["folkmangd"])
-        for column in ("population", "population_year", "share_foreign_born"):
-            if column not in areas.columns:
-                areas[column] = np.nan
-        matches = self.police_matches(code)
-        areas["police_areas"] = areas["code"].map(
-            matches.groupby("regso_code")["name"].apply(lambda names: "; ".join(sorted(set(names))))
-        ).fillna("") if not matches.empty else ""
-        self._layer_cache[key] = areas
-        return areas
+        areas = self.all_areas
+        return areas[areas["parent_code"] == code].drop(columns="parent_code").reset_index(drop=True)
 
     def police_matches(self, kommun_code: str) -> pd.DataFrame:
         """The police's vulnerable areas in a kommun, matched to RegSO by name where a part of the name fits.
@@ -536,19 +570,16 @@ class _Snapshot:
         rows = []
         for area in registry.registry():
             for item in area.indicators:
-                own = self.indicator_values(item, "kommun")
-                own = own[own["code"] == kommun_code]
-                if own.empty:
+                years = self._indicator_years(item).get(kommun_code)
+                if not years:
                     continue
-                year = int(own["year"].max())
+                year = max(years)
                 row = {
                     "indicator": item.id, "focus_area": area.key, "unit": item.unit, "direction": item.direction,
                     "source": item.origin, "year": year,
                 }
                 for level, code in columns:
-                    values = self.indicator_values(item, level)
-                    match = values[(values["code"] == code) & (values["year"] == year)]
-                    row[code] = float(match["value"].iloc[0]) if not match.empty else np.nan
+                    row[code] = self._indicator_lookup(item, level).get((code, year), np.nan)
                 rows.append(row)
         base = ["indicator", "focus_area", "unit", "direction", "source", "year"]
         result = pd.DataFrame(rows, columns=base + [code for _, code in columns])

@@ -28,6 +28,7 @@ is why most areas fall in type 4 (SCB's 2022 counts: 160 / 289 / 855 / 1,770 / 2
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Sequence
 
 import numpy as np
@@ -216,5 +217,8 @@ def status_and_trend(
 
 def status_trend_table(summary: pd.DataFrame) -> pd.DataFrame:
     """Counts of areas by status (rows, types 1–5) and trend (columns), from :func:`status_and_trend`."""
-    table = pd.crosstab(summary["status"], summary["trend"])
-    return table.reindex(index=list(AREA_TYPES), columns=list(TRENDS), fill_value=0)
+    counts = Counter(zip(summary["status"].astype(int), summary["trend"]))
+    return pd.DataFrame(
+        [[counts.get((status, trend), 0) for trend in TRENDS] for status in AREA_TYPES],
+        index=pd.Index(AREA_TYPES, name="status"), columns=pd.Index(TRENDS, name="trend"),
+    )

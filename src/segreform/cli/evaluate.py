@@ -121,3 +121,78 @@ def sdid_command(file, unit, time_, outcome, treated, start, replications, seed,
     frame = _as_labels(_read_panel(file), unit)
     names = [t.strip() for t in treated.split(",") if t.strip()]
     _run(lambda: synthetic_did(frame, unit, time_, outcome, names, start, replications=replications, seed=seed), output)
+
+
+def _engine():
+    from segreform.store import is_initialised, make_engine, upgrade
+
+    engine = make_engine()
+    if not is_initialised(engine):
+        upgrade(engine)
+    return engine
+
+
+@evaluate.command("plan")
+@click.argument("development_area")
+@click.option("--outcome", required=True, help="barometer variable (as in segreform.data.queries.variables)")
+@click.option("--estimator", type=click.Choice(["did", "synth", "sdid"]), default="did", show_default=True)
+@click.option("--comparison", type=click.Choice(["never_eligible", "eligible_not_selected", "all_untreated"]),
+              default="never_eligible", show_default=True)
+@click.option("--level", default="kommun", show_default=True)
+@click.option("--by", "registered_by", required=True, help="who registers the plan (name or e-mail)")
+@click.option("--title", default=None)
+@click.option("--supersedes", type=int, default=None, help="id of the plan this one replaces")
+def plan_command(development_area, outcome, estimator, comparison, level, registered_by, title, supersedes) -> None:
+    """Pre-register an evaluation plan for DEVELOPMENT_AREA (treated and start years from the programme)."""
+    from segreform.evaluate.panel import DesignError
+    from segreform.evaluate.plans import get_plan, register_plan
+
+    engine = _engine()
+    try:
+        plan_id = register_plan(engine, development_area=development_area, outcome_variable=outcome,
+                                registered_by=registered_by, estimator=estimator, comparison=comparison, level=level,
+                                title=title, supersedes=supersedes)
+    except DesignError as exc:
+        raise InputError(str(exc)) from exc
+    plan = get_plan(engine, plan_id)
+    click.echo(f"plan {plan_id}: {len(plan.treated)} treated, {len(plan.comparison_units)} in the comparison pool, "
+               f"hash {plan.plan_hash[:12]}"
+               + ("" if plan.registered_before_outcomes else " (outcome data for treated years already existed)"))
+
+
+@evaluate.command("rerun")
+def rerun_command() -> None:
+    """Re-run every registered plan whose data changed (run this after each data import)."""
+    from segreform.evaluate.runs import rerun_after_import
+
+    runs = rerun_after_import(_engine(), trigger="import")
+    click.echo(f"{len(runs)} plan(s) re-run" + (f": runs {', '.join(map(str, runs))}" if runs else ""))
+
+
+@evaluate.command("report")
+@click.argument("result_json", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="report.html or report.pdf")
+@click.option("--title", default=None)
+def report_command(result_json, output, title) -> None:
+    """Write an HTML or PDF report (plots, estimate, diagnostics, caveats) from a RESULT_JSON of did/synth/sdid."""
+    import json
+
+    from segreform.evaluate.report import html_to_pdf, render_html
+    from segreform.evaluate.results import EvaluationResult
+
+    source = Path(result_json)
+    if not source.exists():
+        raise InputError(f"{result_json}: no such file")
+    try:
+        result = EvaluationResult.from_dict(json.loads(source.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{result_json}: not a result written by segreform evaluate ({exc})") from exc
+    html = render_html(result, title=title or f"Evaluation: {result.estimator} ({source.name})")
+    if output.lower().endswith(".pdf"):
+        try:
+            html_to_pdf(html, Path(output))
+        except RuntimeError as exc:
+            raise InputError(str(exc)) from exc
+    else:
+        Path(output).write_text(html, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)

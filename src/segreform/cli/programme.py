@@ -79,7 +79,7 @@ def select(year, dry_run, min_area, max_area, max_per_county, budget_sek, check_
         eligible = _eligibility(engine) if check_eligibility else None  # raises ProgrammeError without data
         with transaction(engine) as db:
             result, run_id = run_selection(db, year=year, actor="cli", dry_run=dry_run, max_per_county=max_per_county,
-                                           eligible=eligible,
+                                           eligible=eligible, progress=True,
                                            min_per_area=_pairs(min_area, "--min-area"),
                                            max_per_area=_pairs(max_area, "--max-area"), budget_ore=budget)
     except ProgrammeError as exc:
@@ -164,6 +164,38 @@ def demo() -> None:
                   f"{summary.grants} grants. Sign in at /programme/login with password {summary.password!r} as:")
     for role, email in summary.users.items():
         console.print(f"  {role:10} {email}")
+
+
+@programme.group()
+def organisations() -> None:
+    """Applicant and partner organisations (municipalities come from `seed --municipalities`)."""
+
+
+@organisations.command("add")
+@click.option("--kind", required=True, type=click.Choice(["municipality", "region", "civil_society", "agency"]))
+@click.option("--code", required=True, help="A short unique code, e.g. region-skane or ideell-forening-x.")
+@click.option("--name", required=True)
+@click.option("--kommunkod", help="For a municipality: its 4-digit kommunkod.")
+@click.option("--lanskod", help="The county code (2 digits), used for the per-county limit in selection.")
+def organisations_add(kind, code, name, kommunkod, lanskod) -> None:
+    """Create or rename an organisation that can apply (where a call allows its kind) or join a network."""
+    from segreform.programme.seeding import ensure_municipality, ensure_organisation
+    from segreform.store import transaction
+
+    try:
+        with transaction(_engine()) as db:
+            if kind == "municipality":
+                if not kommunkod:
+                    raise InputError("--kommunkod is required for a municipality")
+                organisation = ensure_municipality(db, kommunkod, name)
+            else:
+                if lanskod and (len(lanskod) != 2 or not lanskod.isdigit()):
+                    raise InputError(f"--lanskod {lanskod!r}: a county code has two digits, e.g. 12")
+                organisation = ensure_organisation(db, kind=kind, code=code, name=name, lanskod=lanskod)
+            summary = f"{organisation.code} ({organisation.kind}) {organisation.name}"
+    except ProgrammeError as exc:
+        raise InputError(str(exc)) from None
+    console.print(f"organisation {summary}")
 
 
 @programme.group()

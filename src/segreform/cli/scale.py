@@ -72,7 +72,7 @@ def scale_indices_command(source, cluster, workers, strategy, unit, groups, grou
                           index_names, atkinson_b, base, bootstrap, seed, ci, output):
     """Compute segregation indices of SOURCE (Parquet file or directory, or CSV) on a Dask cluster.
 
-    The result equals ``segreform indices`` on the same data.
+    The result equals that of `segreform indices` on the same data.
 
     \b
     Example:

@@ -41,9 +41,6 @@ class GroupTime:
     def n_units(self) -> int:
         return self.influence.shape[0]
 
-    def se(self) -> np.ndarray:
-        return np.sqrt(np.mean(self.influence**2, axis=0) / self.n_units)
-
 
 def group_time_att(
     frame: pd.DataFrame,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numba import njit
+from scipy.stats import norm
 
 from segreform.evaluate.panel import DesignError, to_wide
 from segreform.evaluate.results import Estimate, EvaluationResult
@@ -180,7 +181,7 @@ def synthetic_did(
         raise DesignError(f"placebo standard errors need more control units ({n0}) than treated units ({n1})")
     if n1 < 5:
         notes.append(f"{n1} treated unit(s): the standard error is a placebo (permutation) standard error")
-    z = __import__("scipy.stats").stats.norm.ppf(1 - alpha / 2)
+    z = norm.ppf(1 - alpha / 2)
     permutations = permutations_for(n0, replications, seed) if replications else []
     estimates, weights = [], {}
     for kind in estimators:

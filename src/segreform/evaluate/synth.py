@@ -261,7 +261,7 @@ def synthetic_control(
     }
     if placebos:
         units = [int(j) for j in main.donors]
-        fits = placebo_fits(data, _progress(units, progress, "placebos"), **options)
+        fits = _with_progress(placebo_fits, data, units, progress, "placebos", options)
         ratios = {str(data.units[f.treated]): f.rmspe_ratio(pre) for f in fits}
         all_ratios = np.array([ratio, *ratios.values()])
         rank = int(1 + np.sum(all_ratios > ratio))
@@ -275,7 +275,7 @@ def synthetic_control(
         estimates.append(Estimate("placebo_p_value", "rmspe_ratio_rank", rank / len(all_ratios), None, None, None, band="none"))
     if leave_one_out:
         positive = [int(j) for j, w in zip(main.donors, main.weights) if w > 1e-6]
-        fits = leave_one_out_fits(data, _progress(positive, progress, "leave-one-out"), **options)
+        fits = _with_progress(leave_one_out_fits, data, positive, progress, "leave-one-out", options)
         diagnostics["leave_one_out"] = {
             str(data.units[j]): {"att": float(f.gaps[post].mean()), "pre_rmspe": float(np.sqrt(f.pre_mspe))}
             for j, f in zip(positive, fits)
@@ -294,9 +294,10 @@ def synthetic_control(
     )
 
 
-def _progress(items: list, show: bool, label: str):
+def _with_progress(refit, data: SynthData, units: list[int], show: bool, label: str, options: dict) -> list[SynthFit]:
+    """``refit(data, units)`` unit by unit under a progress bar (the same results as one call)."""
     if not show:
-        return items
+        return refit(data, units, **options)
     from tqdm import tqdm
 
-    return list(tqdm(items, desc=label, leave=False))
+    return [refit(data, [j], **options)[0] for j in tqdm(units, desc=label, leave=False)]

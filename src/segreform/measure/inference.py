@@ -26,6 +26,7 @@ from typing import Callable, Iterable, Mapping
 import numpy as np
 from tqdm.auto import tqdm
 
+from segreform.measure.area_bootstrap import AreaResampler, draw_area_picks
 from segreform.measure.kernels import compute_prepared, prepare
 
 BOOTSTRAP_STREAM = 0
@@ -74,8 +75,12 @@ def bootstrap_tables(counts: np.ndarray, n_draws: int, rng: np.random.Generator)
 
 
 def area_bootstrap_tables(counts: np.ndarray, n_draws: int, rng: np.random.Generator) -> np.ndarray:
-    """Resample the segment's areas with replacement: ``n_draws`` tables of as many areas as observed."""
-    picks = rng.integers(0, counts.shape[0], size=n_draws * counts.shape[0])
+    """Resample the segment's areas with replacement: ``n_draws`` tables of as many areas as observed.
+
+    The reference for the area bootstrap; :class:`segreform.measure.area_bootstrap.AreaResampler`
+    computes the indices of the same draws without building these tables.
+    """
+    picks = draw_area_picks(counts.shape[0], n_draws, rng)
     return counts[picks].astype(np.float64, copy=False)
 
 
@@ -87,12 +92,42 @@ def random_allocation_tables(counts: np.ndarray, n_draws: int, rng: np.random.Ge
     return drawn.reshape(n_draws * counts.shape[0], counts.shape[1]).astype(np.float64)
 
 
+BlockComputer = Callable[[int, np.random.Generator], dict[str, np.ndarray]]
+
+
+def table_block_computer(
+    counts: np.ndarray,
+    names: list[str],
+    params: Mapping[str, float],
+    make_tables: Callable[[np.ndarray, int, np.random.Generator], np.ndarray],
+) -> BlockComputer:
+    """Blocks computed by the generic kernels on tables from ``make_tables`` (one segment per draw)."""
+
+    def compute_block(n_draws: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        tables = make_tables(counts, n_draws, rng)
+        ids = np.repeat(np.arange(n_draws), counts.shape[0])
+        return compute_prepared(prepare(tables, ids, n_draws), names, params)
+
+    return compute_block
+
+
+def block_computer(stream: int, counts: np.ndarray, names: list[str], params: Mapping[str, float]) -> BlockComputer:
+    """How a block of ``stream`` draws is computed for one segment.
+
+    The area bootstrap takes the fast path of :mod:`segreform.measure.area_bootstrap` (same picks,
+    same numbers, no resampled table); the other streams resample tables.
+    """
+    if stream == AREA_BOOTSTRAP_STREAM:
+        return AreaResampler(counts, names, params).block
+    make_tables = {BOOTSTRAP_STREAM: bootstrap_tables, NULL_STREAM: random_allocation_tables}[stream]
+    return table_block_computer(counts, names, params, make_tables)
+
+
 def _draw_segment(
     counts: np.ndarray,
     draws: int,
     names: list[str],
-    params: Mapping[str, float],
-    make_tables: Callable[[np.ndarray, int, np.random.Generator], np.ndarray],
+    compute_block: BlockComputer,
     generator_for_block: Callable[[int], np.random.Generator],
     pool: ThreadPoolExecutor | None,
 ) -> dict[str, np.ndarray]:
@@ -100,9 +135,7 @@ def _draw_segment(
     sizes = block_sizes(counts.size, draws)
 
     def run_block(block: int) -> dict[str, np.ndarray]:
-        tables = make_tables(counts, sizes[block], generator_for_block(block))
-        ids = np.repeat(np.arange(sizes[block]), counts.shape[0])
-        return compute_prepared(prepare(tables, ids, sizes[block]), names, params)
+        return compute_block(sizes[block], generator_for_block(block))
 
     blocks = list(pool.map(run_block, range(len(sizes)))) if pool else [run_block(b) for b in range(len(sizes))]
     return {name: np.concatenate([blk[name] for blk in blocks]) for name in names}
@@ -123,8 +156,8 @@ def simulate_segments(
 ) -> None:
     """Run ``draws`` simulated tables per segment and hand each segment's draws to ``summarise``.
 
-    ``stream`` picks bootstrap (:data:`BOOTSTRAP_STREAM`) or random allocation
-    (:data:`NULL_STREAM`). Draws are summarised segment by segment so memory stays proportional
+    ``stream`` picks bootstrap (:data:`BOOTSTRAP_STREAM`), random allocation
+    (:data:`NULL_STREAM`) or the area bootstrap (:data:`AREA_BOOTSTRAP_STREAM`). Draws are summarised segment by segment so memory stays proportional
     to one segment, not to segments x draws.
     """
     if not isinstance(draws, (int, np.integer)) or draws < 1:
@@ -133,11 +166,8 @@ def simulate_segments(
         raise ValueError(f"n_jobs must be a positive integer, got {n_jobs!r}")
     names = list(names)
     entropy = seed_entropy(seed)
-    make_tables = {
-        BOOTSTRAP_STREAM: bootstrap_tables,
-        NULL_STREAM: random_allocation_tables,
-        AREA_BOOTSTRAP_STREAM: area_bootstrap_tables,
-    }[stream]
+    if stream not in (BOOTSTRAP_STREAM, NULL_STREAM, AREA_BOOTSTRAP_STREAM):
+        raise ValueError(f"unknown stream {stream!r}")
     bounds = np.searchsorted(segment_ids, np.arange(n_segments + 1))
     pool = ThreadPoolExecutor(n_jobs) if n_jobs > 1 else None
     try:
@@ -146,7 +176,7 @@ def simulate_segments(
             if part.sum() == 0:
                 continue
             results = _draw_segment(
-                part, int(draws), names, params, make_tables,
+                part, int(draws), names, block_computer(stream, part, names, params),
                 lambda block, s=s: block_generator(entropy, stream, s, block), pool,
             )
             summarise(s, results)
@@ -277,9 +307,6 @@ def difference_test(
     """
     if not 0 < ci < 1:
         raise ValueError(f"ci must be between 0 and 1 (e.g. 0.95), got {ci!r}")
-    if resample not in BOOTSTRAP_UNITS:
-        raise ValueError(f"bootstrap_by must be one of {', '.join(BOOTSTRAP_UNITS)}, got {resample!r}")
-    stream = BOOTSTRAP_STREAM if resample == "individuals" else AREA_BOOTSTRAP_STREAM
     entropy = seed_entropy(seed)
     estimates, replicates = [], []
     pool = ThreadPoolExecutor(n_jobs) if n_jobs > 1 else None
@@ -287,7 +314,7 @@ def difference_test(
         for stream, table in ((2, first), (3, second)):
             estimates.append(compute_prepared(prepare(table), names, params))
             replicates.append(_draw_segment(
-                table, draws, names, params, bootstrap_tables,
+                table, draws, names, table_block_computer(table, names, params, bootstrap_tables),
                 lambda block, stream=stream: block_generator(entropy, stream, 0, block), pool,
             ))
     finally:

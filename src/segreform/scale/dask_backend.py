@@ -275,11 +275,11 @@ def _run_segments(
     progress: bool,
 ) -> pd.DataFrame:
     by = options["by"]
-    parts = frame.to_delayed()
-    lengths = client.gather(client.compute([_len(part) for part in parts]))
+    parts = client.compute(frame.to_delayed())
+    lengths = client.gather([client.submit(len, part) for part in parts])
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
     n_buckets = len(parts) if by else 1
-    numbered = client.compute([_numbered(part, int(offset)) for part, offset in zip(parts, offsets)])
+    numbered = [client.submit(_number_rows, part, int(offset)) for part, offset in zip(parts, offsets)]
     splits = [client.submit(_split_by_segment, part, by, n_buckets) for part in numbered]
     pieces = [[client.submit(operator.getitem, split, b) for split in splits] for b in range(n_buckets)]
     require_integer = stream is not None
@@ -325,18 +325,6 @@ def _run_segments(
             _place(columns_out.setdefault(column, {}), arrays, positions[b], n_segments)
     table = CountsTable(np.zeros((0, len(groups))), np.zeros(0, dtype=np.int64), np.zeros(0), keys, groups, by)
     return long_result(table, names, columns_out, focal_columns)
-
-
-def _len(part):
-    import dask
-
-    return dask.delayed(len)(part)
-
-
-def _numbered(part, offset: int):
-    import dask
-
-    return dask.delayed(_number_rows)(part, offset)
 
 
 def _place(target: dict[str, np.ndarray], arrays: Mapping[str, np.ndarray], positions: np.ndarray, n: int) -> None:

@@ -85,7 +85,7 @@ def multiplier_draws_distributed(
         seed = int(np.random.SeedSequence().entropy)  # draw it once here, so every task shares it
     groups = _chunks(mboot.block_seeds(seed, int(n_draws)), blocks_per_task)
     with connect(cluster, workers) as client:
-        [shared] = client.scatter([influence], broadcast=True)
+        [shared] = client.scatter([influence], broadcast=True, hash=False)
         futures = [client.submit(_draw_blocks, shared, blocks, weights, pure=False) for blocks in groups]
         wait_with_progress(futures, "bootstrap draws", progress)
         return np.vstack(client.gather(futures))
@@ -120,7 +120,7 @@ def _refits(kind: str, data: synth.SynthData, units: Sequence[int], client, chun
     bad = [u for u in units if not (isinstance(u, (int, np.integer)) and 0 <= u < n_units)]
     if bad:
         raise ValueError(f"unit {bad[0]!r} is not a column index of the prepared data (0..{n_units - 1})")
-    [shared] = client.scatter([data], broadcast=True)
+    [shared] = client.scatter([data], broadcast=True, hash=False)
     futures = [client.submit(function, shared, part, **options) for part in _chunks(list(units), chunk)]
     wait_with_progress(futures, kind, progress)
     return [fit for part in client.gather(futures) for fit in part]

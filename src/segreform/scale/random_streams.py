@@ -12,11 +12,9 @@ for ``path == (a, b)``. Addressing children by key avoids spawning (and keeping)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 
-__all__ = ["root_sequence", "stream", "generator", "block_bounds"]
+__all__ = ["root_sequence", "stream", "generator"]
 
 
 def root_sequence(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
@@ -50,14 +48,3 @@ def generator(seed: int | np.random.SeedSequence | None, *path: int) -> np.rando
     """A PCG64 ``Generator`` on the stream at ``path`` below ``seed``."""
     return np.random.Generator(np.random.PCG64(stream(seed, *path)))
 
-
-def block_bounds(total: int, block_size: int) -> Iterable[tuple[int, int, int]]:
-    """``(block_index, start, stop)`` for consecutive blocks of ``block_size`` covering ``range(total)``.
-
-    The blocks are fixed by ``block_size`` alone, so work split along them is independent of how
-    many workers share it.
-    """
-    if block_size < 1:
-        raise ValueError(f"block_size must be at least 1, got {block_size}")
-    for index, start in enumerate(range(0, total, block_size)):
-        yield index, start, min(start + block_size, total)

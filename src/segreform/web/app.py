@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -55,3 +57,23 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     # Mounted after the plotly route so that route wins for its path.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def warm_up(app: FastAPI) -> threading.Thread:
+    """Fill the caches in the background (data, overview layers, map geometry) so that the first visitor
+    does not wait for them; requests that come earlier simply compute what they need themselves."""
+    from segreform.barometer.profiles import BOOTSTRAP_DRAWS, map_layer
+
+    def work() -> None:
+        try:
+            for level in ("kommun", "regso"):
+                map_layer(level)
+            data = app.state.barometer.data
+            data.layers  # noqa: B018  (builds the snapshot and every overview layer)
+            data.segregation_indices("kommun", bootstrap=BOOTSTRAP_DRAWS)  # the intervals on kommun pages
+        except Exception:  # a failed warm-up only means the first request does the work (and reports it)
+            logging.getLogger("segreform.web").warning("cache warm-up failed", exc_info=True)
+
+    thread = threading.Thread(target=work, name="segreform-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -21,6 +21,7 @@ from segreform.barometer import downloads as files
 from segreform.barometer import indicators as registry
 from segreform.barometer import typology
 from segreform.barometer.profiles import (
+    BOOTSTRAP_DRAWS,
     INDEX_LABELS,
     NATION_CODE,
     PROFILE_INDICES,
@@ -30,7 +31,7 @@ from segreform.barometer.profiles import (
     map_layer,
 )
 from segreform.barometer.maps import union_bounds
-from segreform.web.i18n import language, register, render, t
+from segreform.web.i18n import PageCache, language, register, render, t
 
 router = APIRouter()
 register({
@@ -165,16 +166,18 @@ def barometer(request: Request):
     state = request.app.state
     if getattr(state, "barometer", None) is None:
         state.barometer = Barometer(state.engine)
-    return state.barometer.data
+    data = state.barometer.data
+    if data.pages is None:
+        data.pages = PageCache()
+    return data
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
     """JSON-safe rows: NaN becomes null, numpy scalars become Python numbers."""
     if frame.empty:
         return []
-    # One vectorised pass to plain Python objects (NaN/NA -> None) is much faster than a per-cell check.
-    plain = frame.astype(object).where(frame.notna(), None)
-    return [{k: files._json_value(v) for k, v in row.items()} for row in plain.to_dict("records")]
+    # pandas' own JSON writer turns NaN into null and numpy scalars into numbers in one fast pass.
+    return json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
 
 
 def not_found(message: str):
@@ -231,6 +234,8 @@ def overview_context(data, layer_id: str | None, year: int | None, lang: str) ->
 @router.get("/", include_in_schema=False)
 def overview_page(request: Request, layer: str | None = None, year: int | None = None):
     data = barometer(request)
+    if cached := data.pages.response(request):
+        return cached
     lang = language(request)
     context = overview_context(data, layer, year, lang)
     values = {}
@@ -238,7 +243,7 @@ def overview_page(request: Request, layer: str | None = None, year: int | None =
         values = {row["code"]: files._json_value(row["value"]) for row in context["table"].to_dict("records")}
     return render(
         request, "barometer/overview.html", values_json=json.dumps(values), kommuner=data.kommuner,
-        rows=records(context["table"]) if context.get("layer") else [], **context,
+        rows=records(context["table"]) if context.get("layer") else [], cache=data.pages, **context,
     )
 
 
@@ -282,7 +287,7 @@ def kommun_profile(data, code: str, compare: list[str]) -> dict:
     ]
     indices = pd.concat(
         [
-            data.segregation_indices("kommun", code, bootstrap=200),
+            data.segregation_indices("kommun", code, bootstrap=BOOTSTRAP_DRAWS),
             data.segregation_indices("lan", lan_code),
             data.segregation_indices("riket"),
             *[data.segregation_indices("kommun", other) for other in compare],
@@ -291,7 +296,7 @@ def kommun_profile(data, code: str, compare: list[str]) -> dict:
     )
     bounds = map_layer("regso").bounds
     return {
-        "kommun": kommun.to_dict(),
+        "kommun": kommun,
         "compare": compare,
         "areas": areas,
         "type_shares": type_shares,
@@ -319,6 +324,8 @@ def kommun_pick(request: Request, code: str = ""):
 @router.get("/kommun/{code}", include_in_schema=False)
 def kommun_page(request: Request, code: str, compare: list[str] = Query(default=[]), map_by: str = "type"):
     data = barometer(request)
+    if cached := data.pages.response(request):
+        return cached
     profile = kommun_profile(data, code, compare)
     lang = language(request)
     map_values, map_label, map_unit = kommun_map_values(data, profile["areas"], map_by, lang)
@@ -330,19 +337,23 @@ def kommun_page(request: Request, code: str, compare: list[str] = Query(default=
         "names": dict(zip(profile["areas"]["code"], profile["areas"]["name"])),
         "typeNames": {k: type_label(k, lang) for k in typology.AREA_TYPES},
     }
-    chart_payload = index_chart_payload(profile, data, lang)
+    index_rows = index_table_rows(
+        profile["indices"], [code, profile["kommun"]["parent_code"], NATION_CODE, *profile["compare"]]
+    )
+    chart_payload = index_chart_payload(index_rows, data, lang)
     map_options = [("type", t("bar.map.by_type", lang))] + [
         (item.id, item.label(lang)) for item in registry.all_indicators().values()
         if "regso" in item.levels and not data.indicator_values(item, "regso").empty
     ]
     return render(
-        request, "barometer/kommun.html", data=data, map_json=json.dumps(map_payload),
+        request, "barometer/kommun.html", cache=data.pages, data=data, map_json=json.dumps(map_payload),
         chart_json=json.dumps(chart_payload), map_by=map_by, map_options=map_options, map_label=map_label,
         type_names=typology.AREA_TYPE_NAMES,
         type_share={(r["code"], int(r["area_type"])): r["share"] for r in profile["type_shares"].to_dict("records")},
         area_rows=records(profile["areas"]),
         index_years=sorted(profile["indices"]["year"].unique().tolist()),
-        index_rows=index_table_rows(profile["indices"], [code, profile["kommun"]["parent_code"], NATION_CODE, *profile["compare"]]),
+        index_rows=index_rows,
+        not_loaded=[row["indicator"] for row in data.indicator_status() if not row["loaded"]],
         comparison_rows=records(profile["comparison"]),
         indicator_label=lambda i: registry.get_indicator(i).label(lang), index_label=lambda i: INDEX_LABELS[i][lang],
         area_name=lambda c: area_name(data, c, lang), **profile,
@@ -358,7 +369,7 @@ def area_name(data, code: str, lang: str = "sv") -> str:
 
 def kommun_map_values(data, areas: pd.DataFrame, map_by: str, lang: str):
     if map_by == "type":
-        values = {row["code"]: files._json_value(row["area_type"]) for row in areas.to_dict("records")}
+        values = {c: (None if pd.isna(v) else int(v)) for c, v in zip(areas["code"], areas["area_type"])}
         return values, t("bar.area_type", lang), ""
     try:
         item = registry.get_indicator(map_by)
@@ -370,31 +381,28 @@ def kommun_map_values(data, areas: pd.DataFrame, map_by: str, lang: str):
         return {}, item.label(lang), item.unit
     latest = table[table["year"] == table["year"].max()]
     label = f"{item.label(lang)} {int(latest['year'].iloc[0])}"
-    return {row["code"]: files._json_value(row["value"]) for row in latest.to_dict("records")}, label, item.unit
+    return {c: (None if pd.isna(v) else float(v)) for c, v in zip(latest["code"], latest["value"])}, label, item.unit
 
 
 def index_table_rows(indices: pd.DataFrame, order: list[str]) -> list[dict]:
     """One row per (index, area) with a cell per year: (value, low, high), areas in ``order``."""
-    rows = []
-    for name in PROFILE_INDICES:
-        for code in order:
-            part = indices[(indices["index"] == name) & (indices["code"] == code)]
-            if part.empty:
-                continue
-            cells = {int(r["year"]): (r["value"], r["ci_low"], r["ci_high"]) for r in records(part)}
-            rows.append({"index": name, "code": code, "cells": cells})
-    return rows
+    cells: dict = {}
+    for r in records(indices):
+        cells.setdefault((r["index"], r["code"]), {})[int(r["year"])] = (r["value"], r["ci_low"], r["ci_high"])
+    return [
+        {"index": name, "code": code, "cells": cells[(name, code)]}
+        for name in PROFILE_INDICES for code in order if (name, code) in cells
+    ]
 
 
-def index_chart_payload(profile: dict, data, lang: str) -> dict:
+def index_chart_payload(index_rows: list[dict], data, lang: str) -> dict:
+    """The chart's series, from the same rows as the table under it."""
     series = []
-    for (index_name, code), rows in profile["indices"].groupby(["index", "code"], sort=False):
-        rows = rows.sort_values("year")
-        series.append({
-            "index": index_name, "code": code, "name": area_name(data, code, lang),
-            "years": rows["year"].tolist(), "value": [files._json_value(v) for v in rows["value"]],
-            "low": [files._json_value(v) for v in rows["ci_low"]], "high": [files._json_value(v) for v in rows["ci_high"]],
-        })
+    for row in index_rows:
+        years = sorted(row["cells"])
+        values, lows, highs = zip(*(row["cells"][year] for year in years))
+        series.append({"index": row["index"], "code": row["code"], "name": area_name(data, row["code"], lang),
+                       "years": years, "value": list(values), "low": list(lows), "high": list(highs)})
     return {"series": series, "indices": {name: INDEX_LABELS[name][lang] for name in PROFILE_INDICES}}
 
 
@@ -547,7 +555,7 @@ def download_table(data, name: str, params: dict, lang: str) -> files.Download:
     if name == "kommun-indices":
         code = need("kommun")
         kommun = checked_kommun(data, code)
-        table = pd.concat([data.segregation_indices("kommun", code, bootstrap=200),
+        table = pd.concat([data.segregation_indices("kommun", code, bootstrap=BOOTSTRAP_DRAWS),
                            data.segregation_indices("lan", kommun["parent_code"]), data.segregation_indices("riket")])
         return files.Download(name, f"Segregation indices, {kommun['name']}", table, SEGREFORM_SOURCE, licence_for("SCB"),
                               notes={"groups": "utrikes_fodda (focal) vs inrikes_fodda", "interval": "95 % bootstrap, 200 draws"})

@@ -23,7 +23,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
+import threading
+from collections import OrderedDict
+
 from fastapi import Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 LANGUAGES = ("sv", "en")
@@ -157,15 +161,54 @@ def url_with_lang(request: Request, lang: str) -> str:
     return f"{url.path}?{url.query}"
 
 
+class PageCache:
+    """Rendered pages by (path, query, language), the oldest dropped beyond ``size``.
+
+    For pages that depend only on their URL, the language and data that a snapshot caches: keep one
+    PageCache on the snapshot so that it is dropped with it when the data change.
+    """
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._pages: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(request: Request) -> tuple:
+        return request.url.path, request.url.query, language(request)
+
+    def response(self, request: Request):
+        """The cached page as a response (with the language cookie when asked for), or None."""
+        with self._lock:
+            body = self._pages.get(self.key(request))
+            if body is None:
+                return None
+            self._pages.move_to_end(self.key(request))
+        return _remember_language(request, HTMLResponse(body))
+
+    def store(self, request: Request, body: bytes) -> None:
+        with self._lock:
+            self._pages[self.key(request)] = body
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+
+def _remember_language(request: Request, response):
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, request.query_params["lang"], max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.globals["LANGUAGES"] = LANGUAGES
 templates.env.globals["NAV_LINKS"] = NAV_LINKS
 
 
-def render(request: Request, template: str, status_code: int = 200, **context: Any):
+def render(request: Request, template: str, status_code: int = 200, *, cache: PageCache | None = None, **context: Any):
     """Render ``template`` in the request's language.
 
-    The template gets ``request``, ``lang``, ``t`` (bound to the language), ``num`` (figures formatted for
+    With ``cache``, a 200 page is kept there for the next request of the same URL and language (see
+    :class:`PageCache`; look it up first with ``cache.response(request)``). The template gets ``request``, ``lang``, ``t`` (bound to the language), ``num`` (figures formatted for
     the language), ``url_with_lang`` and everything in ``context``. A ``?lang=`` choice is remembered in a cookie for a year.
     """
     from segreform import __version__
@@ -186,9 +229,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         **context,
     }
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
-    if request.query_params.get("lang") in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
-    return response
+    if cache is not None and status_code == 200:
+        cache.store(request, response.body)
+    return _remember_language(request, response)
 
 
-__all__ = ["CATALOGUE", "LANGUAGES", "NAV_LINKS", "add_nav_link", "language", "register", "render", "t", "templates"]
+__all__ = ["CATALOGUE", "LANGUAGES", "NAV_LINKS", "PageCache", "add_nav_link", "language", "register", "render", "t", "templates"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Callable
+from urllib.parse import quote
 
 import yaml
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
@@ -32,6 +33,7 @@ from segreform.programme.money import format_sek, parse_sek
 from segreform.store import session as db_session, transaction
 from segreform.store.models.programme import (
     ActionItem,
+    Attachment,
     Call,
     DevelopmentArea,
     FocusArea,
@@ -324,7 +326,10 @@ def applications_api(request: Request, user: User = require_role("application.li
 def _application_detail(db, user, application_id) -> dict:
     application = _application_for(db, user, application_id, "application.view")
     row = _application_row(db, application)
-    row.update(plan=application.plan, goals=application.goals, time_plan=application.time_plan)
+    row.update(plan=application.plan, goals=application.goals, time_plan=application.time_plan,
+               attachments=[{"id": f.id, "filename": f.filename, "size_bytes": f.size_bytes, "sha256": f.sha256}
+                            for f in db.scalars(select(Attachment).where(Attachment.application_id == application_id)
+                                                .order_by(Attachment.id))])
     if user.role in access.STAFF or user.role == "reviewer":
         summary = review.summarise(db, application_id)
         row["review"] = {"mean": summary.mean, "spread": summary.spread, "reviewers": len(summary.reviewer_scores)}
@@ -356,6 +361,22 @@ def application_api(request: Request, application_id: int, user: User = require_
             return _application_detail(db, user, application_id)
     except NotFound as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from None
+
+
+@router.get("/programme/attachments/{attachment_id}")
+def attachment_download(request: Request, attachment_id: int, user: User = require_role("application.view")):
+    with db_session(request.app.state.engine) as db:
+        attachment = db.get(Attachment, attachment_id)
+        try:
+            if attachment is None:
+                raise NotFound(f"attachment {attachment_id} does not exist")
+            _application_for(db, user, attachment.application_id, "application.view")
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        # Served as a download, never rendered inline, so that an uploaded file cannot run in the site's origin.
+        return Response(attachment.content, media_type=attachment.content_type, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
+            "X-Content-Type-Options": "nosniff"})
 
 
 @router.post("/programme/applications", dependencies=CSRF)
