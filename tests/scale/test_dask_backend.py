@@ -125,3 +125,13 @@ def test_bad_options_are_refused_before_any_work(dask_client, population):
                                 strategy="sums")
     with pytest.raises(ValueError, match="either cluster= .* or workers="):
         run_indices_distributed(population, cluster=dask_client, workers=2, unit="cell", groups=GROUPS)
+
+
+def test_two_key_columns_with_text_keys_in_both_strategies(dask_client, population):
+    frame = population.iloc[:6_000].copy()
+    frame["year"] = np.where(frame["cell"] % 3 == 0, "2019", "2024")
+    options = dict(unit="cell", groups=GROUPS, by=["year", "region"], index=["gini", "mutual_information"])
+    expected = indices(frame, **options)
+    assert_same(run_indices_distributed(frame, cluster=dask_client, progress=False, **options), expected)
+    assert_same(run_indices_distributed(frame, cluster=dask_client, strategy="segments", progress=False,
+                                        **options), expected)

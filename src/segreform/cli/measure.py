@@ -60,7 +60,7 @@ def _where(path: Path, exc) -> str:
 
 
 @main.command("indices")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--unit", required=True, help="Column with area ids.")
 @click.option("--groups", help="Comma-separated count columns (wide file), e.g. born_sweden,born_abroad.")
 @click.option("--group-col", help="Long file: column with group labels (use with --count-col).")
@@ -76,9 +76,11 @@ def _where(path: Path, exc) -> str:
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for bootstrap draws.")
 @click.option("--ci", type=float, default=0.95, show_default=True, help="Level of the bootstrap interval.")
 @click.option("--jobs", "n_jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Threads for bootstrap draws.")
+@click.option("--cluster", help="Run on the Dask cluster at tcp://HOST:PORT (FILE may be a partitioned Parquet folder).")
+@click.option("--workers", type=click.IntRange(min=1), help="Run on a local Dask cluster of N worker processes.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write OUT.csv, OUT.parquet or OUT.json (default: CSV on stdout).")
 def indices_command(file, unit, groups, group_col, count_col, by, focal, index_names, atkinson_b, base,
-                    bootstrap, bootstrap_by, seed, ci, n_jobs, output):
+                    bootstrap, bootstrap_by, seed, ci, n_jobs, cluster, workers, output):
     """Compute segregation indices for every segment of FILE (CSV or Parquet).
 
     \b
@@ -90,15 +92,30 @@ def indices_command(file, unit, groups, group_col, count_col, by, focal, index_n
 
     if not file.exists():
         raise InputError(f"{file}: no such file")
-    data = _read_table(file)
+    options = dict(
+        unit=unit, groups=_split(groups) or None, group_col=group_col, count_col=count_col,
+        by=_split(by) or None, focal=_split(focal) or None,
+        index="all" if index_names.strip() == "all" else _split(index_names),
+        atkinson_b=atkinson_b, base=base, bootstrap=bootstrap, seed=seed, ci=ci,
+    )
     try:
-        result = indices(
-            data, unit=unit, groups=_split(groups) or None, group_col=group_col, count_col=count_col,
-            by=_split(by) or None, focal=_split(focal) or None,
-            index="all" if index_names.strip() == "all" else _split(index_names),
-            atkinson_b=atkinson_b, base=base, bootstrap=bootstrap, bootstrap_by=bootstrap_by, seed=seed, ci=ci, n_jobs=n_jobs,
-            progress=bootstrap > 0 and sys.stderr.isatty(),
-        )
+        if cluster or workers:
+            if bootstrap and bootstrap_by != "individuals":
+                raise InputError("--bootstrap-by areas runs on one machine only; drop --cluster/--workers")
+            from segreform.scale import run_indices_distributed
+
+            try:
+                result = run_indices_distributed(file, cluster=cluster, workers=workers,
+                                                 progress=sys.stderr.isatty(), **options)
+            except MeasureInputError:
+                raise
+            except (ValueError, OSError) as exc:  # cluster address or connection problems
+                raise InputError(f"{cluster or 'local cluster'}: {exc}") from None
+        else:
+            if file.is_dir():
+                raise InputError(f"{file}: is a folder; a partitioned Parquet folder needs --cluster or --workers")
+            result = indices(_read_table(file), bootstrap_by=bootstrap_by, n_jobs=n_jobs,
+                             progress=bootstrap > 0 and sys.stderr.isatty(), **options)
     except MeasureInputError as exc:
         raise InputError(_where(file, exc)) from None
     if bootstrap:

@@ -12,6 +12,41 @@ MIN_LOG_RATIO = np.log(1e-6)
 
 
 @njit(cache=True)
+def _gauss_solve(matrix: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Gaussian elimination with partial pivoting; (solution, ok). Plain loops keep numba's compile short."""
+    n = rhs.size
+    m = matrix.copy()
+    x = rhs.copy()
+    scale = 0.0
+    for i in range(n):
+        for j in range(n):
+            scale = max(scale, abs(m[i, j]))
+    for col in range(n):
+        pivot = col
+        for row in range(col + 1, n):
+            if abs(m[row, col]) > abs(m[pivot, col]):
+                pivot = row
+        if abs(m[pivot, col]) <= 1e-13 * scale:
+            return x, False
+        if pivot != col:
+            for j in range(n):
+                m[col, j], m[pivot, j] = m[pivot, j], m[col, j]
+            x[col], x[pivot] = x[pivot], x[col]
+        for row in range(col + 1, n):
+            factor = m[row, col] / m[col, col]
+            if factor != 0.0:
+                for j in range(col, n):
+                    m[row, j] -= factor * m[col, j]
+                x[row] -= factor * x[col]
+    for row in range(n - 1, -1, -1):
+        total = x[row]
+        for j in range(row + 1, n):
+            total -= m[row, j] * x[j]
+        x[row] = total / m[row, row]
+    return x, True
+
+
+@njit(cache=True)
 def _equality_ls(a: np.ndarray, b: np.ndarray, columns: np.ndarray) -> np.ndarray:
     """argmin ||A[:, P] z - b||² subject to sum(z) = 1, through its KKT system."""
     p = columns.size
@@ -23,10 +58,13 @@ def _equality_ls(a: np.ndarray, b: np.ndarray, columns: np.ndarray) -> np.ndarra
     rhs = np.zeros(p + 1)
     rhs[:p] = sub.T @ b
     rhs[p] = 1.0
-    try:
-        solution = np.linalg.solve(kkt, rhs)
-    except Exception:  # collinear donors: the minimum-norm solution is as good as any
-        solution = np.linalg.lstsq(kkt, rhs, -1.0)[0]
+    solution, ok = _gauss_solve(kkt, rhs)
+    if not ok:
+        # Collinear donors: a tiny ridge picks one of the equally good solutions.
+        ridge = 1e-10 * (np.trace(kkt[:p, :p]) / p + 1e-300)
+        for i in range(p):
+            kkt[i, i] += ridge
+        solution, ok = _gauss_solve(kkt, rhs)
     return solution[:p]
 
 

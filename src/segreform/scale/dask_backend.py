@@ -32,7 +32,7 @@ import pandas as pd
 from segreform.measure import inference
 from segreform.measure._validate import CountsTable, MeasureInputError, as_list, counts_table
 from segreform.measure.api import long_result
-from segreform.measure.kernels import TWO_GROUP_INDICES, check_names, check_params, compute_prepared, prepare
+from segreform.measure.kernels import check_names, check_params, compute_prepared, prepare
 from segreform.scale import aspatial
 from segreform.scale.cluster import connect, wait_with_progress
 
