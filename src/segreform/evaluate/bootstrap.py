@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
+from segreform.evaluate.panel import DesignError
+
 BLOCK_SIZE = 128
 MAMMEN_LOW = -(np.sqrt(5) - 1) / 2
 MAMMEN_HIGH = (np.sqrt(5) + 1) / 2
@@ -33,7 +35,7 @@ def draw_block(influence: np.ndarray, seed: np.random.SeedSequence, size: int, w
     elif weights == "mammen":
         v = np.where(rng.random((size, n)) < MAMMEN_P_LOW, MAMMEN_LOW, MAMMEN_HIGH)
     else:
-        raise ValueError(f"bootstrap weights must be 'rademacher' or 'mammen', not {weights!r}")
+        raise DesignError(f"bootstrap weights must be 'rademacher' or 'mammen', not {weights!r}")
     return (v @ influence) / np.sqrt(n)
 
 
@@ -62,7 +64,7 @@ def summarise(draws: np.ndarray, n_units: int, alpha: float = 0.05) -> Bootstrap
 def multiplier_draws(influence: np.ndarray, n_draws: int, seed: int | None = None, weights: str = "rademacher") -> np.ndarray:
     """All ``n_draws`` × k bootstrap draws for the columns of ``influence`` (n × k), block by block."""
     if n_draws < 2:
-        raise ValueError(f"the bootstrap needs at least 2 draws, not {n_draws}")
+        raise DesignError(f"the bootstrap needs at least 2 draws, not {n_draws} (e.g. --bootstrap 999)")
     influence = np.asarray(influence, dtype=float)
     if influence.ndim == 1:
         influence = influence[:, None]

@@ -39,6 +39,17 @@ def require_numeric(frame: pd.DataFrame, column: str, *, allow_missing: bool = F
     return values.to_numpy(dtype=float)
 
 
+def require_unique(frame: pd.DataFrame, unit: str, time: str) -> None:
+    """Refuse a second row for the same unit and period, naming the row."""
+    duplicated = frame.duplicated([unit, time])
+    if duplicated.any():
+        row = int(np.flatnonzero(duplicated.to_numpy())[0])
+        raise DesignError(
+            f"row {row + 1}: unit {frame[unit].iloc[row]!r} appears twice in period {frame[time].iloc[row]:g}; "
+            "give one row per unit and period"
+        )
+
+
 @dataclass(frozen=True)
 class WidePanel:
     """A balanced panel as a units × periods matrix."""
@@ -54,13 +65,7 @@ def to_wide(frame: pd.DataFrame, unit: str, time: str, outcome: str) -> WidePane
     data = frame[[unit, time, outcome]].copy()
     data[time] = require_numeric(data, time)
     data[outcome] = require_numeric(data, outcome)
-    duplicated = data.duplicated([unit, time])
-    if duplicated.any():
-        row = int(np.flatnonzero(duplicated.to_numpy())[0])
-        raise DesignError(
-            f"row {row + 1}: unit {data[unit].iloc[row]!r} appears twice in period {data[time].iloc[row]:g}; "
-            "give one row per unit and period"
-        )
+    require_unique(data, unit, time)
     wide = data.pivot(index=unit, columns=time, values=outcome).sort_index()
     if wide.isna().any().any():
         holes = wide.isna().stack()

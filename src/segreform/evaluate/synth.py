@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from segreform.evaluate.panel import DesignError, require_columns, require_numeric
+from segreform.evaluate.panel import DesignError, require_columns, require_numeric, require_unique
 from segreform.evaluate.results import Estimate, EvaluationResult
 from segreform.evaluate.synth_kernels import nested_search, v_from_theta, weights_for_v
 
@@ -82,7 +82,8 @@ def prepare(frame, unit, time, outcome, treated, start, predictors: list[Predict
     data = frame.copy()
     data[time] = require_numeric(data, time)
     data[outcome] = require_numeric(data, outcome, allow_missing=True)
-    wide = data.pivot_table(index=time, columns=unit, values=outcome, aggfunc="first", dropna=False).sort_index()
+    require_unique(data, unit, time)
+    wide = data.pivot(index=time, columns=unit, values=outcome).sort_index()
     units = wide.columns.to_numpy()
     times = wide.index.to_numpy(dtype=float)
     if treated not in set(units.tolist()):

@@ -55,12 +55,15 @@ def _design(frame, unit, time, cohort, outcome):
     return panel, cohorts
 
 
-def _staggered_note(cohorts, times) -> str | None:
+def _warn_if_staggered(cohorts, times) -> list[str]:
+    """Warn (and return the note) when treatment starts in more than one period."""
     starts = np.unique(cohorts[(cohorts > 0) & (cohorts <= times[-1])])
-    if len(starts) > 1:
-        return (f"treatment starts in {len(starts)} different periods: two-way fixed effects compare later with "
-                "earlier treated units and are biased when effects change over time; prefer callaway_santanna")
-    return None
+    if len(starts) < 2:
+        return []
+    note = (f"treatment starts in {len(starts)} different periods: two-way fixed effects compare later with "
+            "earlier treated units and are biased when effects change over time; prefer callaway_santanna")
+    warnings.warn(note, StaggeredTimingWarning, stacklevel=3)
+    return [note]
 
 
 def twfe(frame: pd.DataFrame, unit: str, time: str, cohort: str, outcome: str, alpha: float = 0.05) -> EvaluationResult:
@@ -74,11 +77,7 @@ def twfe(frame: pd.DataFrame, unit: str, time: str, cohort: str, outcome: str, a
     residual_d = x[:, :, 0]
     cells = treated_now == 1
     weights = residual_d[cells] / residual_d[cells].sum()
-    notes = []
-    note = _staggered_note(cohorts, panel.times)
-    if note:
-        warnings.warn(note, StaggeredTimingWarning, stacklevel=2)
-        notes.append(note)
+    notes = _warn_if_staggered(cohorts, panel.times)
     return EvaluationResult(
         estimator="twfe",
         settings={"unit": unit, "time": time, "cohort": cohort, "outcome": outcome},
@@ -101,11 +100,7 @@ def event_study(frame: pd.DataFrame, unit: str, time: str, cohort: str, outcome:
     x = np.stack([(event == e).astype(float) for e in leads_lags], axis=2)
     beta, se = _clustered_ols(_demean(panel.outcome[:, :, None])[:, :, 0], _demean(x), len(panel.times))
     z = norm.ppf(1 - alpha / 2)
-    notes = []
-    note = _staggered_note(cohorts, panel.times)
-    if note:
-        warnings.warn(note, StaggeredTimingWarning, stacklevel=2)
-        notes.append(note)
+    notes = _warn_if_staggered(cohorts, panel.times)
     return EvaluationResult(
         estimator="twfe_event_study",
         settings={"unit": unit, "time": time, "cohort": cohort, "outcome": outcome, "reference": reference},
