@@ -81,3 +81,21 @@ def test_parse_predictors_rejects_bad_specs():
         parse_predictors("beer")
     with pytest.raises(DesignError, match="before the first"):
         parse_predictors("beer:1988-1984")
+
+
+def test_when_predictors_match_exactly_in_many_ways_the_best_outcome_fit_wins():
+    import pandas as pd
+
+    from segreform.evaluate.synth import synthetic_control
+
+    years = range(2010, 2020)
+    trend = {y: 10 + 0.5 * (y - 2010) + (y % 3) for y in years}
+    # Predictor x: the treated unit (0) is matched exactly by A+B and by C+D (and their mixtures);
+    # only A+B also reproduce its outcome path (every other donor has shift - 2x > 0).
+    units = {"T": (0.0, 0.0), "A": (-1.0, -2.0), "B": (1.0, 2.0), "C": (-2.0, 3.0), "D": (2.0, 5.0), "E": (5.0, 12.0)}
+    rows = [{"unit": u, "year": y, "x": x, "y": trend[y] + shift * (1 + 0.1 * (y - 2010))}
+            for u, (x, shift) in units.items() for y in years]
+    result = synthetic_control(pd.DataFrame(rows), "unit", "year", "y", "T", 2018, predictors="x:2010-2017")
+    weights = result.weights["donor"]
+    assert weights["A"] == pytest.approx(0.5, abs=1e-3) and weights["B"] == pytest.approx(0.5, abs=1e-3)
+    assert result.diagnostics["pre_rmspe"] < 1e-3

@@ -1,8 +1,5 @@
 """A municipal applicant's path through the pages in a real browser (Debian's chromium via Playwright)."""
 
-import socket
-import threading
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -10,16 +7,13 @@ import pytest
 from segreform.programme import accounts, calls
 from segreform.programme.seeding import ensure_municipality, seed_programme
 from segreform.store import make_engine, transaction, upgrade
-from segreform.web.app import create_app
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a-long-browser-password"
 
 
 @pytest.fixture(scope="module")
-def programme_server(tmp_path_factory):
-    import uvicorn
-
+def programme_server(tmp_path_factory, app_server):
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'programme.sqlite'}"
     upgrade(url)
     engine = make_engine(url)
@@ -30,18 +24,8 @@ def programme_server(tmp_path_factory):
                              actor="test", organisation_code="kommun-1280")
         calls.create_call(db, year=2025, title="Utlysning 2025", reform_code="r09", actor="test",
                           deadline=datetime(2099, 1, 1, tzinfo=timezone.utc))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with app_server(engine) as url:
+        yield url
     engine.dispose()
 
 

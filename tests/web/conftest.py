@@ -7,9 +7,6 @@ the shared ``engine`` fixture promises them.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 
 import pytest
 
@@ -58,23 +55,7 @@ def embedded_engine(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def live_server(embedded_engine):
+def live_server(embedded_engine, app_server):
     """The app served by uvicorn on a free local port, for the browser; yields its base URL."""
-    import uvicorn
-
-    from segreform.web.app import create_app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(embedded_engine), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the web server did not start within 30 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with app_server(embedded_engine) as url:
+        yield url

@@ -1,1 +1,19 @@
-"""segreform.evaluate"""
+"""segreform.evaluate: evaluation estimators, pre-registered plans and their runs.
+
+Estimators (long panel in, :class:`~segreform.evaluate.results.EvaluationResult` out):
+:func:`callaway_santanna` (staggered DiD), :func:`synthetic_control`, :func:`synthetic_did`,
+:func:`twfe` and :func:`event_study`. Plans and runs: :mod:`segreform.evaluate.plans`,
+:mod:`segreform.evaluate.runs`; reports: :mod:`segreform.evaluate.report`.
+"""
+
+from segreform.evaluate.did import callaway_santanna
+from segreform.evaluate.panel import DesignError
+from segreform.evaluate.results import Estimate, EvaluationResult
+from segreform.evaluate.sdid import synthetic_did
+from segreform.evaluate.synth import synthetic_control
+from segreform.evaluate.twfe import StaggeredTimingWarning, event_study, twfe
+
+__all__ = [
+    "DesignError", "Estimate", "EvaluationResult", "StaggeredTimingWarning", "callaway_santanna", "event_study",
+    "synthetic_control", "synthetic_did", "twfe",
+]

@@ -68,7 +68,11 @@ def multiplier_draws(influence: np.ndarray, n_draws: int, seed: int | None = Non
     influence = np.asarray(influence, dtype=float)
     if influence.ndim == 1:
         influence = influence[:, None]
-    return np.vstack([draw_block(influence, s, size, weights) for s, size in block_seeds(seed, n_draws)])
+    from threadpoolctl import threadpool_limits
+
+    # These products are small: on a busy machine BLAS threads cost far more than they bring.
+    with threadpool_limits(1, user_api="blas"):
+        return np.vstack([draw_block(influence, s, size, weights) for s, size in block_seeds(seed, n_draws)])
 
 
 def multiplier_bootstrap(

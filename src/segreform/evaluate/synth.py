@@ -25,6 +25,7 @@ from segreform.evaluate.synth_kernels import nested_search, v_from_theta, weight
 MIN_PRE_PERIODS = 5
 MAX_EVALS = 4000
 FTOL = 1e-10
+TIE_WEIGHT = 1e-6
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,10 @@ class SynthFit:
     start_losses: np.ndarray
 
     def rmspe_ratio(self, pre: np.ndarray) -> float:
-        return float(np.sqrt(np.mean(self.gaps[~pre] ** 2)) / np.sqrt(np.mean(self.gaps[pre] ** 2)))
+        """Post/pre root mean squared prediction error (inf for a perfect pre-period fit)."""
+        pre_rmspe = np.sqrt(np.mean(self.gaps[pre] ** 2))
+        post_rmspe = np.sqrt(np.mean(self.gaps[~pre] ** 2))
+        return float(post_rmspe / pre_rmspe) if pre_rmspe > 0 else float("inf")
 
 
 def _starts(x0s, x1s, z0, z1, n_random, seed) -> np.ndarray:
@@ -169,8 +173,14 @@ def fit_unit(data: SynthData, treated: int, donors: np.ndarray, *, n_random_star
     z0 = np.ascontiguousarray(data.outcomes[pre][:, donors])
     z1 = np.ascontiguousarray(data.outcomes[pre, treated])
     k = x0.shape[0]
+    # When the treated unit lies inside the donors' hull in predictor space, many W match its
+    # predictors exactly. A tiny weight on the pre-period outcome fit picks, among those, the one that
+    # fits the outcome best (what the outer search wants); otherwise it moves W by O(TIE_WEIGHT).
+    scale = np.sqrt(TIE_WEIGHT / (len(z1) * max(float(np.var(data.outcomes[pre][:, members])), 1e-300)))
+    x0 = np.ascontiguousarray(np.vstack([x0, scale * z0]))
+    x1 = np.ascontiguousarray(np.concatenate([x1, scale * z1]))
     if data.nested and k > 1:
-        starts = _starts(x0, x1, z0, z1, n_random_starts, seed)
+        starts = _starts(x0[:k], x1[:k], z0, z1, n_random_starts, seed)
         theta, loss, start_losses = nested_search(starts, x0, x1, z0, z1, max_evals, FTOL)
         v = v_from_theta(theta)
     else:

@@ -157,16 +157,32 @@ def simplex_least_squares_from(a: np.ndarray, b: np.ndarray, start: np.ndarray) 
 
 
 @njit(cache=True)
+def _v_scaled(x0: np.ndarray, x1: np.ndarray, v: np.ndarray):
+    """Rows 0..K-1 (the predictors) scaled by sqrt(V); any further rows (the tie-break) kept as they are."""
+    a = x0.copy()
+    b = x1.copy()
+    for i in range(v.size):
+        root = np.sqrt(v[i])
+        a[i, :] *= root
+        b[i] *= root
+    return a, b
+
+
+@njit(cache=True)
 def weights_for_v(x0: np.ndarray, x1: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Donor weights minimising the V-weighted predictor distance (x0 is predictors × donors)."""
-    root = np.sqrt(v)
-    return simplex_least_squares(x0 * root[:, None], x1 * root)
+    """Donor weights minimising the V-weighted predictor distance.
+
+    ``x0`` is (K [+ extra]) × donors: the first K = len(v) rows are predictors weighted by V; extra
+    rows, pre-scaled by the caller, enter with weight one (the synthetic control's tie-break).
+    """
+    a, b = _v_scaled(x0, x1, v)
+    return simplex_least_squares(a, b)
 
 
 @njit(cache=True)
 def _weights_warm(x0, x1, v, warm):
-    root = np.sqrt(v)
-    w = simplex_least_squares_from(x0 * root[:, None], x1 * root, warm)
+    a, b = _v_scaled(x0, x1, v)
+    w = simplex_least_squares_from(a, b, warm)
     warm[:] = w
     return w
 

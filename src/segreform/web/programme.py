@@ -59,10 +59,12 @@ from segreform.web.auth import (
     start_session,
     verify_csrf,
 )
-from segreform.web.i18n import register, render
+from segreform.web.i18n import add_nav_link, register, render
 
 # The programme's sv/en strings live next to its templates, as data.
 register(yaml.safe_load((Path(__file__).parent / "templates" / "programme" / "texts.yaml").read_text(encoding="utf-8")))
+register({"nav.programme": {"sv": "Programmet", "en": "Programme"}})
+add_nav_link("/programme", "nav.programme")
 router = APIRouter()
 CSRF = [Depends(verify_csrf)]
 
