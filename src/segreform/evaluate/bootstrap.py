@@ -7,6 +7,7 @@ distributed run (one block per task) gives exactly the same draws as a local one
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.stats import norm
@@ -39,6 +40,14 @@ def draw_block(influence: np.ndarray, seed: np.random.SeedSequence, size: int, w
     return (v @ influence) / np.sqrt(n)
 
 
+@lru_cache(maxsize=1)
+def _blas_controller():
+    """Found once: looking up the loaded BLAS libraries takes longer than a bootstrap."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 @dataclass(frozen=True)
 class BootstrapResult:
     se: np.ndarray  # per column
@@ -68,10 +77,8 @@ def multiplier_draws(influence: np.ndarray, n_draws: int, seed: int | None = Non
     influence = np.asarray(influence, dtype=float)
     if influence.ndim == 1:
         influence = influence[:, None]
-    from threadpoolctl import threadpool_limits
-
     # These products are small: on a busy machine BLAS threads cost far more than they bring.
-    with threadpool_limits(1, user_api="blas"):
+    with _blas_controller().limit(limits=1, user_api="blas"):
         return np.vstack([draw_block(influence, s, size, weights) for s, size in block_seeds(seed, n_draws)])
 
 

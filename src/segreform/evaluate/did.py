@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from segreform.evaluate.bootstrap import multiplier_draws, summarise
-from segreform.evaluate.drdid import ESTIMATORS, METHODS
+from segreform.evaluate.drdid import ESTIMATORS, METHODS, att_unconditional
 from segreform.evaluate.panel import DesignError, require_columns, require_numeric, to_wide, unit_constant
 from segreform.evaluate.results import Estimate, EvaluationResult
 
@@ -120,8 +120,11 @@ def group_time_att(
                 continue
             subset = treated | comparison
             delta = (y[subset, i] - y[subset, np.searchsorted(times, base)])
-            x = np.column_stack([np.ones(subset.sum())] + [x_by_time[c][subset, np.searchsorted(times, base)] for c in covariates])
-            att, psi = estimator(delta, treated[subset].astype(float), x)
+            if covariates:
+                x = np.column_stack([np.ones(subset.sum())] + [x_by_time[c][subset, np.searchsorted(times, base)] for c in covariates])
+                att, psi = estimator(delta, treated[subset].astype(float), x)
+            else:
+                att, psi = att_unconditional(delta, treated[subset].astype(float))
             full = np.zeros(n)
             full[subset] = psi * n / subset.sum()
             rows_g.append(g)

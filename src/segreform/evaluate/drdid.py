@@ -98,4 +98,17 @@ def att_reg(delta_y: np.ndarray, treated: np.ndarray, covariates: np.ndarray) ->
     return float(eta_treat - eta_cont), inf_treat - inf_cont
 
 
+def att_unconditional(delta_y: np.ndarray, treated: np.ndarray) -> tuple[float, np.ndarray]:
+    """Without covariates all three estimators reduce to the difference in mean changes.
+
+    Its influence function, D(ΔY - m₁)/p - (1 - D)(ΔY - m₀)/(1 - p), equals theirs exactly (the
+    propensity and regression estimation terms cancel when the only regressor is the intercept).
+    """
+    p = treated.mean()
+    control = 1.0 - treated
+    m1 = np.sum(treated * delta_y) / np.sum(treated)
+    m0 = np.sum(control * delta_y) / np.sum(control)
+    return float(m1 - m0), treated * (delta_y - m1) / p - control * (delta_y - m0) / (1 - p)
+
+
 ESTIMATORS = {"dr": att_dr, "ipw": att_ipw, "reg": att_reg}

@@ -66,15 +66,18 @@ def to_wide(frame: pd.DataFrame, unit: str, time: str, outcome: str) -> WidePane
     data[time] = require_numeric(data, time)
     data[outcome] = require_numeric(data, outcome)
     require_unique(data, unit, time)
-    wide = data.pivot(index=unit, columns=time, values=outcome).sort_index()
-    if wide.isna().any().any():
-        holes = wide.isna().stack()
-        unit_label, period = holes[holes].index[0]
+    unit_codes, units = pd.factorize(data[unit], sort=True)
+    time_codes, times = pd.factorize(data[time], sort=True)
+    matrix = np.full((len(units), len(times)), np.nan)
+    matrix[unit_codes, time_codes] = data[outcome].to_numpy(dtype=float)
+    holes = np.isnan(matrix)
+    if holes.any():
+        i, j = np.argwhere(holes)[0]
         raise DesignError(
-            f"the panel is unbalanced: unit {unit_label!r} has no {outcome!r} in period {period:g} "
+            f"the panel is unbalanced: unit {units[i]!r} has no {outcome!r} in period {times[j]:g} "
             f"({int(holes.sum())} unit-periods missing); fill or drop those units"
         )
-    return WidePanel(units=wide.index.to_numpy(), times=wide.columns.to_numpy(dtype=float), outcome=wide.to_numpy(dtype=float))
+    return WidePanel(units=np.asarray(units), times=np.asarray(times, dtype=float), outcome=matrix)
 
 
 def unit_constant(frame: pd.DataFrame, unit: str, column: str) -> pd.Series:

@@ -212,6 +212,44 @@ def expand_focal_pair(summary, estimates, focal_column: int):
     return expanded
 
 
+BOOTSTRAP_COLUMNS = ("se", "ci_low", "ci_high", "bias_corrected")
+NULL_COLUMNS = ("expected", "null_sd", "p_value")
+
+
+def empty_summary(estimates: Mapping[str, np.ndarray], columns) -> dict[str, dict[str, np.ndarray]]:
+    """column -> name -> NaN array shaped like ``estimates[name]``, to be filled segment by segment."""
+    return {c: {n: np.full_like(v, np.nan, dtype=float) for n, v in estimates.items()} for c in columns}
+
+
+def summarise_bootstrap(out, name: str, segment: int, values: np.ndarray, estimate, ci: float) -> None:
+    """Fill segment ``segment`` of ``out`` from its bootstrap draws ``values`` (draws first).
+
+    ``se`` is the standard deviation of the draws, ``ci_low``/``ci_high`` the percentile interval at
+    level ``ci``, ``bias_corrected`` = ``2 * estimate - mean of draws`` (as in Elbers 2023).
+    """
+    with np.errstate(invalid="ignore"):
+        if np.isnan(values).all():
+            return
+        alpha = (1 - ci) / 2
+        out["se"][name][segment] = np.nanstd(values, axis=0, ddof=1)
+        out["ci_low"][name][segment] = np.nanquantile(values, alpha, axis=0)
+        out["ci_high"][name][segment] = np.nanquantile(values, 1 - alpha, axis=0)
+        out["bias_corrected"][name][segment] = 2 * estimate - np.nanmean(values, axis=0)
+
+
+def summarise_null(out, name: str, segment: int, values: np.ndarray, estimate) -> None:
+    """Fill segment ``segment`` of ``out`` from draws under random allocation.
+
+    ``p_value`` = ``(1 + #{draws >= estimate}) / (draws + 1)``, never 0 (Davison & Hinkley 1997, eq. 4.11).
+    """
+    with np.errstate(invalid="ignore"):
+        out["expected"][name][segment] = np.nanmean(values, axis=0)
+        out["null_sd"][name][segment] = np.nanstd(values, axis=0, ddof=1)
+        exceed = (values >= estimate - 1e-12 * np.abs(estimate)).sum(axis=0)
+        p = (1 + exceed) / (len(values) + 1)
+        out["p_value"][name][segment] = np.where(np.isnan(estimate), np.nan, p)
+
+
 def bootstrap_summary(
     estimates: Mapping[str, np.ndarray],
     counts: np.ndarray,
@@ -236,19 +274,11 @@ def bootstrap_summary(
     if resample not in BOOTSTRAP_UNITS:
         raise ValueError(f"bootstrap_by must be one of {', '.join(BOOTSTRAP_UNITS)}, got {resample!r}")
     stream = BOOTSTRAP_STREAM if resample == "individuals" else AREA_BOOTSTRAP_STREAM
-    columns = ("se", "ci_low", "ci_high", "bias_corrected")
-    out = {c: {n: np.full_like(v, np.nan, dtype=float) for n, v in estimates.items()} for c in columns}
-    alpha = (1 - ci) / 2
+    out = empty_summary(estimates, BOOTSTRAP_COLUMNS)
 
     def summarise(s: int, results: dict[str, np.ndarray]) -> None:
-        with np.errstate(invalid="ignore"):
-            for name, values in results.items():
-                if np.isnan(values).all(axis=0).all():
-                    continue
-                out["se"][name][s] = np.nanstd(values, axis=0, ddof=1)
-                out["ci_low"][name][s] = np.nanquantile(values, alpha, axis=0)
-                out["ci_high"][name][s] = np.nanquantile(values, 1 - alpha, axis=0)
-                out["bias_corrected"][name][s] = 2 * estimates[name][s] - np.nanmean(values, axis=0)
+        for name, values in results.items():
+            summarise_bootstrap(out, name, s, values, estimates[name][s], ci)
 
     simulate_segments(counts, segment_ids, n_segments, estimates.keys(), params, draws, seed,
                       stream, summarise, n_jobs, progress)
@@ -271,17 +301,11 @@ def null_summary(
     Columns: ``expected`` (mean of the draws), ``null_sd``, and ``p_value`` =
     ``(1 + #{draws >= estimate}) / (draws + 1)``, never 0 (Davison & Hinkley 1997, eq. 4.11).
     """
-    columns = ("expected", "null_sd", "p_value")
-    out = {c: {n: np.full_like(v, np.nan, dtype=float) for n, v in estimates.items()} for c in columns}
+    out = empty_summary(estimates, NULL_COLUMNS)
 
     def summarise(s: int, results: dict[str, np.ndarray]) -> None:
-        with np.errstate(invalid="ignore"):
-            for name, values in results.items():
-                out["expected"][name][s] = np.nanmean(values, axis=0)
-                out["null_sd"][name][s] = np.nanstd(values, axis=0, ddof=1)
-                exceed = (values >= estimates[name][s] - 1e-12 * np.abs(estimates[name][s])).sum(axis=0)
-                p = (1 + exceed) / (len(values) + 1)
-                out["p_value"][name][s] = np.where(np.isnan(estimates[name][s]), np.nan, p)
+        for name, values in results.items():
+            summarise_null(out, name, s, values, estimates[name][s])
 
     simulate_segments(counts, segment_ids, n_segments, estimates.keys(), params, draws, seed,
                       NULL_STREAM, summarise, n_jobs, progress)

@@ -31,7 +31,7 @@ import pandas as pd
 
 from segreform.measure import inference
 from segreform.measure._validate import CountsTable, MeasureInputError, as_list, counts_table
-from segreform.measure.api import long_result
+from segreform.measure.api import _checked, long_result
 from segreform.measure.kernels import check_names, check_params, compute_prepared, prepare
 from segreform.scale import aspatial
 from segreform.scale.cluster import connect, wait_with_progress
@@ -95,15 +95,6 @@ def _options(kwargs: Mapping) -> dict:
     options["by"] = as_list(options["by"], "by")
     options["groups"] = as_list(options["groups"], "groups")
     return options
-
-
-def _checked(check, *args):
-    try:
-        return check(*args)
-    except MeasureInputError:
-        raise
-    except ValueError as exc:
-        raise MeasureInputError(str(exc)) from None
 
 
 def _tree_combine(client, futures: list):
@@ -227,31 +218,16 @@ def _draw_block(
 def _summarise(
     estimates: dict[str, np.ndarray], stream: int, ci: float, *blocks: dict[int, dict[str, np.ndarray]]
 ) -> dict[str, dict[str, np.ndarray]]:
-    """Per-segment summary of all blocks of draws, as ``segreform.measure.inference`` summarises them."""
-    if stream == inference.BOOTSTRAP_STREAM:
-        columns = ("se", "ci_low", "ci_high", "bias_corrected")
-    else:
-        columns = ("expected", "null_sd", "p_value")
-    out = {c: {n: np.full_like(v, np.nan, dtype=float) for n, v in estimates.items()} for c in columns}
-    alpha = (1 - ci) / 2
-    segments = sorted({s for block in blocks for s in block})
-    with np.errstate(invalid="ignore"):
-        for s in segments:
-            for name, estimate in estimates.items():
-                values = np.concatenate([block[s][name] for block in blocks if s in block])
-                if stream == inference.BOOTSTRAP_STREAM:
-                    if np.isnan(values).all(axis=0).all():
-                        continue
-                    out["se"][name][s] = np.nanstd(values, axis=0, ddof=1)
-                    out["ci_low"][name][s] = np.nanquantile(values, alpha, axis=0)
-                    out["ci_high"][name][s] = np.nanquantile(values, 1 - alpha, axis=0)
-                    out["bias_corrected"][name][s] = 2 * estimate[s] - np.nanmean(values, axis=0)
-                else:
-                    out["expected"][name][s] = np.nanmean(values, axis=0)
-                    out["null_sd"][name][s] = np.nanstd(values, axis=0, ddof=1)
-                    exceed = (values >= estimate[s] - 1e-12 * np.abs(estimate[s])).sum(axis=0)
-                    p = (1 + exceed) / (len(values) + 1)
-                    out["p_value"][name][s] = np.where(np.isnan(estimate[s]), np.nan, p)
+    """Per-segment summary of all blocks of draws, with ``segreform.measure.inference``'s summarisers."""
+    bootstrap = stream == inference.BOOTSTRAP_STREAM
+    out = inference.empty_summary(estimates, inference.BOOTSTRAP_COLUMNS if bootstrap else inference.NULL_COLUMNS)
+    for s in sorted({s for block in blocks for s in block}):
+        for name, estimate in estimates.items():
+            values = np.concatenate([block[s][name] for block in blocks if s in block])
+            if bootstrap:
+                inference.summarise_bootstrap(out, name, s, values, estimate[s], ci)
+            else:
+                inference.summarise_null(out, name, s, values, estimate[s])
     return out
 
 
