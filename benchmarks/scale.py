@@ -34,6 +34,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import multiprocessing as mp
 import os
 import platform
@@ -193,9 +195,9 @@ class Outcome:
     """One attempt: did it fit, how long it took, peak resident memory per counted process, the values."""
 
     def __init__(self, fitted: bool, seconds: float, peaks: list[int], note: str = "", result=None,
-                 client_rss: int = 0):
+                 client_rss: int = 0, baselines: list[int] | None = None):
         self.fitted, self.seconds, self.peaks, self.note = fitted, seconds, peaks, note
-        self.result, self.client_rss = result, client_rss
+        self.result, self.client_rss, self.baselines = result, client_rss, baselines or []
 
 
 def single_within(path: Path, budget: int) -> Outcome:
@@ -206,7 +208,9 @@ def single_within(path: Path, budget: int) -> Outcome:
     queue = context.Queue()
     process = context.Process(target=_single_machine, args=(str(path), queue))
     start = time.perf_counter()
-    process.start()
+    # the allocator setting that Dask gives its workers (distributed.nanny.pre-spawn-environ), for equal terms
+    with _environment(MALLOC_TRIM_THRESHOLD_="65536"):
+        process.start()
     watched = psutil.Process(process.pid)
     peak_seen = 0
     while queue.empty() and process.is_alive():
@@ -226,11 +230,12 @@ def single_within(path: Path, budget: int) -> Outcome:
     if queue.empty():
         process.join()
         return Outcome(False, time.perf_counter() - start, [peak_seen], f"died (exit code {process.exitcode})")
-    seconds, peak, _baseline, result = queue.get()
+    seconds, peak, baseline, result = queue.get()
     process.join()
     # the kernel's peak catches a spike between two polls: it must be within the budget too
     fitted = peak <= budget
-    return Outcome(fitted, seconds, [peak], "" if fitted else "peak over budget between polls", result)
+    return Outcome(fitted, seconds, [peak], "" if fitted else "peak over budget between polls", result,
+                   baselines=[baseline])
 
 
 def cluster_within(path: Path, budget: int, workers: int = 2) -> Outcome:
@@ -256,13 +261,13 @@ def cluster_within(path: Path, budget: int, workers: int = 2) -> Outcome:
         "distributed.worker.memory.terminate": 1.0,
         "distributed.worker.memory.monitor-interval": f"{int(POLL_SECONDS * 1000)}ms",
         "distributed.scheduler.allowed-failures": 0,
-        "distributed.nanny.environ": {"MALLOC_TRIM_THRESHOLD_": 65536},
     }
     with dask.config.set(settings), LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
         dashboard_address=None, memory_limit=budget // workers,
     ) as cluster, Client(cluster) as client, concurrent.futures.ThreadPoolExecutor(1) as pool:
         client.run(_import_engine)
+        baselines = sorted(client.run(_max_rss_bytes).values())
         start = time.perf_counter()
         running = pool.submit(run_indices_distributed, path, cluster=client, unit="cell", groups=GROUPS,
                               index="all", strategy="sums", progress=False)
@@ -278,7 +283,21 @@ def cluster_within(path: Path, budget: int, workers: int = 2) -> Outcome:
         client_rss = psutil.Process().memory_info().rss
     fitted = all(peak <= budget // workers for peak in peaks)
     return Outcome(fitted, seconds, peaks, "" if fitted else "a worker's peak exceeded its limit between polls",
-                   result, client_rss)
+                   result, client_rss, baselines)
+
+
+@contextlib.contextmanager
+def _environment(**variables: str):
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class PartitionPool:
@@ -357,6 +376,11 @@ def search_largest(attempt, start: int, precision: float = 0.10) -> tuple[int, d
 
 def largest_n_report(budget: int, rows_per_partition: int, directory: Path | None, keep: bool) -> None:
     """Measure and print the largest N of the single machine and of a 2-worker cluster under ``budget``."""
+    # a worker killed on purpose is the expected way for an attempt to fail: silence Dask's reports of it
+    import distributed  # noqa: F401  (configures its loggers, which this then quietens)
+
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("distributed")]:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     directory = directory or Path(tempfile.gettempdir()) / f"segreform-largest-n-{rows_per_partition}"
     pool = PartitionPool(directory, rows_per_partition)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {available_memory() / 2**30:.1f} GiB available; "
@@ -388,7 +412,7 @@ def largest_n_report(budget: int, rows_per_partition: int, directory: Path | Non
     print(f"\nsearch took {(time.perf_counter() - started) / 60:.1f} min")
     print("counted: the resident memory of the process that computes (single machine) and of each of the 2 worker "
           "processes (cluster, memory_limit = budget / 2 each); not counted: the client, scheduler and nannies "
-          "(one process, reported as 'client RSS')")
+          "(this process, which also writes the data; reported as 'client+scheduler RSS')")
     best_single, best_cluster = single_tried.get(single_files), cluster_tried.get(cluster_files)
     print(f"\n{'budget':>9}{'largest N single':>18}{'largest N cluster':>19}{'ratio':>7}"
           f"{'time single s':>15}{'time cluster s':>16}")
@@ -405,9 +429,10 @@ def largest_n_report(budget: int, rows_per_partition: int, directory: Path | Non
 
 def _print_attempt(name: str, cells: int, outcome: Outcome) -> None:
     peaks = ", ".join(f"{p / MIB:,.0f}" for p in outcome.peaks) or "-"
-    client = f"; client RSS {outcome.client_rss / MIB:,.0f} MiB" if outcome.client_rss else ""
+    baselines = ", ".join(f"{b / MIB:,.0f}" for b in outcome.baselines) or "-"
+    client = f"; client+scheduler RSS {outcome.client_rss / MIB:,.0f} MiB" if outcome.client_rss else ""
     print(f"{name:<16} N = {cells:>11,}: {'fits' if outcome.fitted else 'FAILS':<5} {outcome.seconds:7.1f} s, "
-          f"peak MiB {peaks}{client} {outcome.note}", flush=True)
+          f"peak MiB {peaks} (after imports {baselines}){client} {outcome.note}", flush=True)
 
 
 if __name__ == "__main__":

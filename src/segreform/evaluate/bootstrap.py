@@ -55,19 +55,26 @@ class BootstrapResult:
     n_draws: int
 
 
-def summarise(draws: np.ndarray, n_units: int, alpha: float = 0.05) -> BootstrapResult:
-    """Standard errors (scaled interquartile range) and the sup-t critical value, as R's ``did::mboot``."""
-    q75 = np.quantile(draws, 0.75, axis=0, method="inverted_cdf")
-    q25 = np.quantile(draws, 0.25, axis=0, method="inverted_cdf")
+def summarise(draws: np.ndarray, n_units: int, alpha: float = 0.05, families: list[slice] | None = None):
+    """Standard errors (scaled interquartile range) and sup-t critical values, as R's ``did::mboot``.
+
+    ``families``: column slices that each get their own uniform band (default: all columns, one band).
+    Returns one :class:`BootstrapResult` per family (a single one when ``families`` is None).
+    """
+    q25, q75 = np.quantile(draws, [0.25, 0.75], axis=0, method="inverted_cdf")
     sigma = (q75 - q25) / (norm.ppf(0.75) - norm.ppf(0.25))
     usable = sigma > np.sqrt(np.finfo(float).eps) * 10
-    if usable.any():
-        t_max = np.max(np.abs(draws[:, usable] / sigma[usable]), axis=1)
-        critical = float(np.quantile(t_max, 1 - alpha, method="inverted_cdf"))
-    else:
-        critical = float("nan")
     se = np.where(usable, sigma / np.sqrt(n_units), np.nan)
-    return BootstrapResult(se=se, critical_value=critical, n_draws=draws.shape[0])
+    results = []
+    for part in families or [slice(0, draws.shape[1])]:
+        keep = usable[part]
+        if keep.any():
+            t_max = np.max(np.abs(draws[:, part][:, keep] / sigma[part][keep]), axis=1)
+            critical = float(np.quantile(t_max, 1 - alpha, method="inverted_cdf"))
+        else:
+            critical = float("nan")
+        results.append(BootstrapResult(se=se[part], critical_value=critical, n_draws=draws.shape[0]))
+    return results if families is not None else results[0]
 
 
 def multiplier_draws(influence: np.ndarray, n_draws: int, seed: int | None = None, weights: str = "rademacher") -> np.ndarray:

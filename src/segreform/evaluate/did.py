@@ -269,18 +269,18 @@ def callaway_santanna(
     if bootstrap:
         # One set of multiplier draws for every column, so all estimates share the same bootstrap world.
         stacked = np.column_stack([f[3] for f in families])
-        draws = multiplier_draws(stacked, bootstrap, seed, bootstrap_weights)
-    column = 0
-    for kind, labels, values, psi, uniform in families:
+        bounds = np.cumsum([0] + [f[3].shape[1] for f in families])
+        summaries = summarise(multiplier_draws(stacked, bootstrap, seed, bootstrap_weights), gt.n_units, alpha,
+                              [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])])
+    for index, (kind, labels, values, psi, uniform) in enumerate(families):
         width = psi.shape[1]
         se = _analytic_se(psi)
         critical = np.full(width, z)
         if bootstrap:
-            summary = summarise(draws[:, column:column + width], gt.n_units, alpha)
+            summary = summaries[index]
             se = np.where(np.isnan(summary.se), se, summary.se)
             if uniform and np.isfinite(summary.critical_value):
                 critical[:] = summary.critical_value
-        column += width
         band = "uniform" if bootstrap and uniform else "pointwise"
         for label, value, s_e, c in zip(labels, values, se, critical):
             estimates.append(Estimate(kind, label, float(value), float(s_e), float(value - c * s_e),
