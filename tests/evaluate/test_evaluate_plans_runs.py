@@ -94,3 +94,33 @@ def test_synth_plan_with_several_treated_is_refused_with_reason(engine):
     plan_id = register(engine, estimator="synth")
     run = list_runs(engine, run_plan(engine, plan_id) and plan_id)[0]
     assert run.status == "refused" and "one start year" in run.message
+
+
+def test_importing_new_outcome_data_reruns_the_plan_by_itself(engine, tmp_path):
+    """Continuous evaluation: the importer, not the user, triggers the re-run (segreform.data.writer.on_import)."""
+    import numpy as np
+    import pandas as pd
+
+    import segreform.evaluate  # noqa: F401  (registers the after-import step)
+    from segreform.data.generic import import_file
+
+    add_areas(engine)
+    plan_id = register(engine)
+    rng = np.random.default_rng(5)
+    rows = [
+        {"kommun": k, "ar": y,
+         "ltu": 5 + 0.1 * (y - 2015) + rng.normal(0, 0.1) - (0.8 if k in TREATED and y >= TREATED[k] else 0)}
+        for k in sorted({*TREATED, *[f"{i:04d}" for i in range(119, 138)]}) for y in range(2015, 2024)
+    ]
+    source = tmp_path / "ltu.csv"
+    pd.DataFrame(rows).to_csv(source, index=False)
+    schema = {"name": "ltu_file", "source": "test", "level": "kommun", "version": "2025", "area_code": "kommun",
+              "year": "ar", "variables": {"ltu": {"variable": VARIABLE, "unit": "percent"}}}
+    assert list_runs(engine, plan_id) == []
+    result = import_file(engine, source, schema)
+    runs = list_runs(engine, plan_id)
+    assert len(runs) == 1 and runs[0].trigger == "import" and runs[0].status == "ok"
+    assert runs[0].releases == [("ltu_file", result.vintage)]
+    assert any("re-ran 1 evaluation plan" in note for note in result.notes)
+    again = import_file(engine, source, schema)  # same file: nothing stored, nothing re-run
+    assert again.status == "unchanged" and len(list_runs(engine, plan_id)) == 1

@@ -68,7 +68,11 @@ def init(quiet: bool) -> None:
 
 @main.group(name="import")
 def import_group() -> None:
-    """Import statistics: SCB PX-Web CSV exports, SCB's PxWebApi 2, Kolada, or your own files."""
+    """Import statistics: SCB PX-Web CSV exports, SCB's PxWebApi 2, Kolada, or your own files.
+
+    Every import that stores new data re-runs the registered evaluation plans whose data changed.
+    """
+    import segreform.evaluate  # noqa: F401  (registers continuous evaluation as an after-import step)
 
 
 @import_group.command(name="px")

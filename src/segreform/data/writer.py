@@ -75,6 +75,32 @@ def vintage_is_newer(new: str, old: str) -> bool:
     return True
 
 
+# Called after every release that changed the store, once its transaction has committed. Jobs that react
+# to new data (continuous evaluation) register here, so the data layer never imports them.
+AFTER_IMPORT: list[Callable[[Engine, "ImportResult"], str | None]] = []
+
+
+def on_import(callback: Callable[[Engine, "ImportResult"], str | None]) -> Callable:
+    """Register ``callback(engine, result)`` to run after each import that stored new data.
+
+    It may return a one-line note for the user. A callback that fails does not undo the import (the data
+    are committed); its error becomes a note on the result.
+    """
+    if callback not in AFTER_IMPORT:
+        AFTER_IMPORT.append(callback)
+    return callback
+
+
+def _after_import(engine: Engine, result: "ImportResult") -> None:
+    for callback in AFTER_IMPORT:
+        try:
+            note = callback(engine, result)
+        except Exception as exc:  # the import itself succeeded; say what went wrong afterwards
+            note = f"after-import step {getattr(callback, '__name__', callback)!r} failed: {exc}"
+        if note:
+            result.notes.append(note)
+
+
 def write_release(engine: Engine, release: Release, *, progress: bool = False,
                   before_write: Callable[[Connection], None] | None = None) -> ImportResult:
     """Store ``release`` in one transaction; raise :class:`DataInputError` (nothing written) if it is invalid.
@@ -129,7 +155,9 @@ def write_release(engine: Engine, release: Release, *, progress: bool = False,
         frame = release.observations[OBSERVATION_COLUMNS].assign(dataset_id=dataset_id)
         bulk_insert(conn, Observation.__table__, frame, progress=progress, label=f"storing {release.name}")
     notes = [] if is_current else [f"a newer vintage of {release.name!r} is already current; kept this one beside it"]
-    return ImportResult(dataset_id, release.name, vintage, "imported", len(frame), is_current, notes)
+    result = ImportResult(dataset_id, release.name, vintage, "imported", len(frame), is_current, notes)
+    _after_import(engine, result)
+    return result
 
 
 def _validate_frame(release: Release) -> None:
