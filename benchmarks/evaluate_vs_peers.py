@@ -36,7 +36,7 @@ from segreform.evaluate.synth import Predictor, fit_unit, placebo_fits, prepare 
 from segreform.evaluate.synth_kernels import weights_for_v  # noqa: E402
 
 YEARS = np.arange(2010, 2025)
-REPEATS = 3  # for (a), each library's best of three runs
+REPEATS = 5  # for (a), each library's best of five runs
 START = 2020
 
 
