@@ -124,12 +124,9 @@ def sdid_command(file, unit, time_, outcome, treated, start, replications, seed,
 
 
 def _engine():
-    from segreform.store import is_initialised, make_engine, upgrade
+    from segreform.store import open_store
 
-    engine = make_engine()
-    if not is_initialised(engine):
-        upgrade(engine)
-    return engine
+    return open_store()
 
 
 @evaluate.command("plan")

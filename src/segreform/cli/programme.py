@@ -16,12 +16,9 @@ console = Console()
 
 
 def _engine():
-    from segreform.store import is_initialised, make_engine, upgrade
+    from segreform.store import open_store
 
-    engine = make_engine()
-    if not is_initialised(engine):
-        upgrade(engine)
-    return engine
+    return open_store()
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, int]:

@@ -74,6 +74,17 @@ def upgrade(engine_or_url: Engine | str | None = None, revision: str = "head") -
         command.upgrade(alembic_config(engine_or_url or database_url()), revision)
 
 
+def open_store(url: str | None = None) -> Engine:
+    """An engine on ``url`` (default: the configured database) with the schema migrated to the newest revision.
+
+    Upgrading an up-to-date database is a no-op, so every command can call this and a database made by an
+    older segreform is brought up to date before it is used.
+    """
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
+
+
 def is_initialised(engine: Engine) -> bool:
     """True when the schema exists (Alembic has stamped a revision)."""
     return inspect(engine).has_table("alembic_version")
