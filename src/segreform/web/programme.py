@@ -63,7 +63,6 @@ from segreform.web.i18n import add_nav_link, register, render
 
 # The programme's sv/en strings live next to its templates, as data.
 register(yaml.safe_load((Path(__file__).parent / "templates" / "programme" / "texts.yaml").read_text(encoding="utf-8")))
-register({"nav.programme": {"sv": "Programmet", "en": "Programme"}})
 add_nav_link("/programme", "nav.programme")
 router = APIRouter()
 CSRF = [Depends(verify_csrf)]
