@@ -141,7 +141,8 @@ def main() -> None:
     parser.add_argument("--cells", type=int, help="number of cells (default 10,000,000)")
     parser.add_argument("--workers", default=None, help="comma-separated worker counts (default 1,2,4)")
     parser.add_argument("--data", type=Path, help="directory of the Parquet files (reused if it matches)")
-    parser.add_argument("--rows-per-partition", type=int, help="cells per Parquet file (default: N / 10)")
+    parser.add_argument("--rows-per-partition", type=int,
+                        help="cells per Parquet file (default: N / 10; 250,000 with --largest-n)")
     parser.add_argument("--keep", action="store_true", help="keep generated data in the temporary directory")
     args = parser.parse_args()
     if args.largest_n:
@@ -277,7 +278,7 @@ def cluster_within(path: Path, budget: int, workers: int = 2) -> Outcome:
             client.cancel(list(client.futures.values()), force=True)
             return Outcome(False, time.perf_counter() - start, [], "timed out")
         except Exception as exc:  # a killed worker surfaces as KilledWorker (or a lost-data error)
-            return Outcome(False, time.perf_counter() - start, [], f"{type(exc).__name__}: a worker went over its limit")
+            return Outcome(False, time.perf_counter() - start, [], f"{type(exc).__name__}: {str(exc)[:100]}")
         seconds = time.perf_counter() - start
         peaks = sorted(client.run(_max_rss_bytes).values())
         client_rss = psutil.Process().memory_info().rss

@@ -119,12 +119,17 @@ def _segment_codes(data: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.Da
     return codes, keys
 
 
+def plain(value):
+    """A numpy scalar as the Python value it holds, so messages read ``1``, not ``np.int64(1)``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _duplicate_error(data: pd.DataFrame, subset: list[str], what: str) -> None:
     duplicated = data.duplicated(subset=subset, keep="first").to_numpy()
     if duplicated.any():
         i = _first_bad(duplicated)
         row = data.iloc[i]
-        key = ", ".join(f"{c}={row[c]!r}" for c in subset)
+        key = ", ".join(f"{c}={plain(row[c])!r}" for c in subset)
         first = _first_bad(data.duplicated(subset=subset, keep="last").to_numpy() & (data[subset] == row[subset]).all(axis=1).to_numpy())
         raise MeasureInputError(
             f"{what} appears twice ({key}; first at row {data.index[first]!r}); "

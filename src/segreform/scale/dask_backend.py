@@ -5,7 +5,7 @@ Two strategies, chosen by ``strategy=`` (``"auto"`` picks for you):
 ``"sums"`` (point estimates, wide data; any segment size)
     Map-reduce over partitions (see :mod:`segreform.scale.aspatial`): a totals pass, then a
     pass of per-cell sums given the totals. No partition needs a whole segment, so one segment
-    of 10 million cells is fine. Area ids are never read (nor checked for duplicates).
+    of 10 million cells is fine. Area ids are checked for repeats within a segment by hash buckets, one task each.
 ``"segments"`` (bootstrap and random-allocation draws, long or wide data)
     The rows are hash-partitioned by segment key into buckets, each bucket is restored to the
     input's row order and handed to ``segreform.measure``'s own validation and kernels. Draws
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from segreform.measure import inference
-from segreform.measure._validate import CountsTable, MeasureInputError, as_list, counts_table
+from segreform.measure._validate import CountsTable, MeasureInputError, as_list, counts_table, plain
 from segreform.measure.api import _checked, long_result
 from segreform.measure.kernels import check_names, check_params, compute_prepared, prepare
 from segreform.scale import aspatial
@@ -123,12 +123,61 @@ def _first_pass(frame: pd.DataFrame, groups, by, where: str, with_ratios: bool):
     return totals, aspatial.ratios_partial(frame, groups, by, validated=True) if with_ratios else None
 
 
+def _id_hash_buckets(frame: pd.DataFrame, keys: list[str], n_buckets: int, offset: int) -> list[tuple]:
+    """(hashes, global row numbers) of the partition's (segment, area) keys, split into hash buckets."""
+    hashes = pd.util.hash_pandas_object(frame[keys], index=False).to_numpy()
+    rows = np.arange(offset, offset + len(frame), dtype=np.int64)
+    bucket = hashes % np.uint64(n_buckets)
+    return [(hashes[bucket == b], rows[bucket == b]) for b in range(n_buckets)]
+
+
+def _first_repeat(*pieces: tuple) -> tuple[int, int] | None:
+    """In one hash bucket: (first row, repeating row) of the earliest repeated key hash, or None."""
+    hashes = np.concatenate([p[0] for p in pieces])
+    rows = np.concatenate([p[1] for p in pieces])
+    order = np.lexsort((rows, hashes))
+    hashes, rows = hashes[order], rows[order]
+    repeats = np.flatnonzero(hashes[1:] == hashes[:-1])
+    if not repeats.size:
+        return None
+    k = repeats[np.argmin(rows[repeats + 1])]
+    return int(rows[k]), int(rows[k + 1])
+
+
+def _check_unique_ids(client, parts: list, keys: list[str], progress: bool) -> None:
+    """Refuse an area that appears twice in a segment, as the single-machine engine does, without
+    bringing the ids together: key hashes are bucketed, and each bucket is checked by one task."""
+    lengths = client.gather([client.submit(len, part) for part in parts])
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    n_buckets = max(1, len(parts))
+    split = [client.submit(_id_hash_buckets, part, keys, n_buckets, int(offsets[i])) for i, part in enumerate(parts)]
+    checks = [
+        client.submit(_first_repeat, *[client.submit(operator.getitem, piece, b) for piece in split])
+        for b in range(n_buckets)
+    ]
+    wait_with_progress(checks, "checking area ids", progress)
+    found = sorted((pair for pair in client.gather(checks) if pair is not None), key=lambda pair: pair[1])
+    for first, repeat in found:
+        rows = []
+        for row in (first, repeat):
+            i = int(np.searchsorted(offsets, row, side="right") - 1)
+            rows.append(client.submit(lambda part, at: part.iloc[at], parts[i], int(row - offsets[i])).result())
+        if all(rows[0][c] == rows[1][c] for c in keys):  # not a hash collision
+            key = ", ".join(f"{c}={plain(rows[1][c])!r}" for c in keys)
+            raise MeasureInputError(
+                f"the same area appears twice ({key}; first at row {first}); "
+                "each area may appear once per segment: aggregate or pass the right by= columns",
+                keys[-1], repeat, repeat,
+            )
+
+
 def _run_sums(client, frame, options: dict, names: list[str], params: dict, progress: bool) -> pd.DataFrame:
     groups, by = options["groups"], options["by"]
     if len(groups) < 2:
         raise MeasureInputError(f"need at least two groups, got {groups!r}")
     focal = _focal_groups(options["focal"], groups)
     parts = client.compute(frame.to_delayed())
+    _check_unique_ids(client, parts, [*by, options["unit"]], progress)
     with_ratios = bool({"gini", "multi_gini"} & set(names))
     first = [
         client.submit(_first_pass, part, groups, by, f" (partition {i})", with_ratios)
@@ -333,8 +382,6 @@ def _prepare(path_or_df, strategy: str, kwargs: Mapping, draws_requested: bool):
     if None in columns:
         raise MeasureInputError("long data needs both group_col= and count_col=")
     frame = read_frame(path_or_df, columns)
-    if strategy == "sums":  # area ids are not needed for sums: do not read them
-        frame = frame[list(dict.fromkeys([*options["by"], *options["groups"]]))]
     return frame, options, names, params, strategy
 
 
