@@ -49,6 +49,25 @@ def test_parquet_in_json_out_with_bootstrap(csv_file, tmp_path):
     assert all(r["se"] > 0 for r in rows)
 
 
+def test_bootstrap_by_areas_matches_the_library_and_differs_from_individuals(csv_file, tmp_path):
+    data = pd.read_csv(csv_file)
+    outputs = {}
+    for unit_of_resampling in ("areas", "individuals"):
+        out = tmp_path / f"{unit_of_resampling}.parquet"
+        result = run("indices", csv_file, "--unit", "area", "--groups", "a,b,c", "--by", "kommun", "--focal", "a",
+                     "--index", "dissimilarity", "--bootstrap", "40", "--seed", "9",
+                     "--bootstrap-by", unit_of_resampling, "-o", out)
+        assert result.exit_code == 0, result.stderr
+        outputs[unit_of_resampling] = pd.read_parquet(out)
+    expected = indices(data, unit="area", groups=["a", "b", "c"], by="kommun", focal="a", index="dissimilarity",
+                       bootstrap=40, seed=9, bootstrap_by="areas")
+    pd.testing.assert_frame_equal(outputs["areas"], expected[outputs["areas"].columns.tolist()])
+    assert not outputs["areas"]["se"].equals(outputs["individuals"]["se"])
+    refused = CliRunner().invoke(main, ["indices", str(csv_file), "--unit", "area", "--groups", "a,b,c",
+                                        "--bootstrap", "5", "--bootstrap-by", "areas", "--workers", "1"])
+    assert refused.exit_code == 2 and "one machine only" in refused.output
+
+
 def test_stdout_csv_and_atkinson_b(csv_file):
     low = run("indices", csv_file, "--unit", "area", "--groups", "a,b", "--index", "atkinson", "--atkinson-b", "0.1", "--by", "kommun")
     high = run("indices", csv_file, "--unit", "area", "--groups", "a,b", "--index", "atkinson", "--atkinson-b", "0.9", "--by", "kommun")
