@@ -25,3 +25,14 @@ def test_transaction_rolls_back_on_error(engine):
         conn.execute(text("drop table probe_rollback"))
         conn.commit()
     assert "probe_rollback" not in inspect(engine).get_table_names()
+
+
+def test_python_dash_m_runs_the_cli():
+    """The README's main command uses `python3 -m segreform`, which works where scripts are not on PATH."""
+    import subprocess
+    import sys
+
+    from segreform import __version__
+
+    done = subprocess.run([sys.executable, "-m", "segreform", "--version"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and __version__ in done.stdout
