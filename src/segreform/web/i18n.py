@@ -25,6 +25,12 @@ from typing import Any, Mapping
 
 import threading
 from collections import OrderedDict
+from decimal import Decimal
+from functools import lru_cache
+from io import BytesIO
+
+from babel import dates as babel_dates, numbers as babel_numbers, support
+from babel.messages import mofile, pofile
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -125,6 +131,92 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, **fields: Any) -> str:
     return text.format(**fields) if fields else text
 
 
+LOCALE_DIR = Path(__file__).parent / "locale"
+BABEL_LOCALES = {"sv": "sv_SE", "en": "en_GB"}
+
+
+@lru_cache(maxsize=None)
+def gettext_for(lang: str) -> "NewStyleTranslations":
+    """The gettext catalogue of ``lang``: every ``locale/<lang>/LC_MESSAGES/*.po`` merged.
+
+    Message ids are the English texts. Each part of the product keeps its own ``.po`` file (one per job,
+    e.g. ``programme.po``, ``barometer.po``), so that parts do not edit one shared file; ``pybabel extract``
+    with ``babel.cfg`` lists what the templates and code ask for. An untranslated id shows in English.
+    """
+    merged = support.Translations()
+    for po_path in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        with po_path.open("rb") as handle:
+            catalog = pofile.read_po(handle, locale=BABEL_LOCALES.get(lang, lang))
+        buffer = BytesIO()
+        mofile.write_mo(buffer, catalog)
+        buffer.seek(0)
+        merged.merge(support.Translations(buffer))
+    return NewStyleTranslations(merged)
+
+
+class NewStyleTranslations:
+    """gettext with Jinja's new-style placeholders: ``_("%(n)s areas", n=3)`` formats after translating."""
+
+    def __init__(self, translations: support.Translations):
+        self._translations = translations
+
+    def gettext(self, message: str, **fields: Any) -> str:
+        text = self._translations.gettext(message)
+        return text % fields if fields else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **fields: Any) -> str:
+        text = self._translations.ngettext(singular, plural, n)
+        return text % {"num": n, **fields}
+
+
+def gettext(lang: str, message: str, **fields: Any) -> str:
+    """Translate ``message`` (its English text) into ``lang`` outside a template (errors, e-mails, CSV headers)."""
+    return gettext_for(lang).gettext(message, **fields)
+
+
+class Formats:
+    """Numbers, money and dates in one language's conventions, through Babel (never hand-written)."""
+
+    def __init__(self, lang: str):
+        self.locale = BABEL_LOCALES.get(lang, lang)
+
+    def number(self, value: Any, decimals: int | None = None) -> str:
+        if value is None:
+            return "–"
+        if decimals is None:
+            return babel_numbers.format_decimal(value, locale=self.locale)
+        return babel_numbers.format_decimal(value, format=f"#,##0.{'0' * decimals}" if decimals else "#,##0",
+                                            locale=self.locale)
+
+    def percent(self, share: Any, decimals: int = 1) -> str:
+        if share is None:
+            return "–"
+        return babel_numbers.format_percent(share, format=f"#,##0.{'0' * decimals} %" if decimals else "#,##0 %",
+                                            locale=self.locale)
+
+    def money_ore(self, ore: int | None, decimals: bool = False) -> str:
+        """An amount held in öre, as kronor (SEK) in the language's format."""
+        if ore is None:
+            return "–"
+        return babel_numbers.format_currency(Decimal(ore) / 100, "SEK", locale=self.locale,
+                                             format=None if decimals else "#,##0 ¤", currency_digits=decimals)
+
+    def date(self, value: Any, format: str = "medium") -> str:
+        if value is None:
+            return "–"
+        return babel_dates.format_date(value, format=format, locale=self.locale)
+
+    def datetime(self, value: Any, format: str = "medium") -> str:
+        if value is None:
+            return "–"
+        return babel_dates.format_datetime(value, format=format, locale=self.locale)
+
+
+@lru_cache(maxsize=None)
+def formats_for(lang: str) -> Formats:
+    return Formats(lang)
+
+
 def language(request: Request) -> str:
     """The request's language: ``?lang=``, then the ``lang`` cookie, then Swedish."""
     for candidate in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
@@ -200,6 +292,10 @@ def _remember_language(request: Request, response):
 
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.add_extension("jinja2.ext.i18n")
+# Per-request gettext callables are passed in the render context (they shadow these globals), so
+# ``{{ _("...") }}`` and ``{% trans %}`` blocks follow the request's language.
+templates.env.install_null_translations(newstyle=True)
 templates.env.globals["LANGUAGES"] = LANGUAGES
 templates.env.globals["NAV_LINKS"] = NAV_LINKS
 
@@ -218,9 +314,14 @@ def render(request: Request, template: str, status_code: int = 200, *, cache: Pa
     def bound_t(key: str, **fields: Any) -> str:
         return t(key, lang, **fields)
 
+    translations = gettext_for(lang)
     context = {
         "lang": lang,
         "t": bound_t,
+        "_": translations.gettext,
+        "gettext": translations.gettext,
+        "ngettext": translations.ngettext,
+        "fmt": formats_for(lang),
         "url_with_lang": lambda code: url_with_lang(request, code),
         "version": __version__,
         "status_code": status_code,
@@ -234,4 +335,5 @@ def render(request: Request, template: str, status_code: int = 200, *, cache: Pa
     return _remember_language(request, response)
 
 
-__all__ = ["CATALOGUE", "LANGUAGES", "NAV_LINKS", "PageCache", "add_nav_link", "language", "register", "render", "t", "templates"]
+__all__ = ["CATALOGUE", "LANGUAGES", "NAV_LINKS", "Formats", "PageCache", "add_nav_link", "formats_for", "gettext",
+           "gettext_for", "language", "register", "render", "t", "templates"]
