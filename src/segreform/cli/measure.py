@@ -11,22 +11,36 @@ import pandas as pd
 from segreform.cli.app import InputError, main
 
 OUTPUT_FORMATS = (".csv", ".parquet", ".json")
+EXCEL_FORMATS = (".xlsx", ".xlsm", ".xls")
 
 
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()] if value else []
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def _read_table(path: Path, id_columns: list[str]) -> pd.DataFrame:
+    """Read FILE with its id columns (area, segment keys, group labels) as text, as written: 0114 stays 0114."""
     suffix = path.suffix.lower()
+    as_text = {column: str for column in id_columns}
     try:
         if suffix == ".parquet":
-            return pd.read_parquet(path)
+            return _ids_as_text(pd.read_parquet(path), id_columns)
         if suffix in (".csv", ".txt"):
-            return pd.read_csv(path)
+            return pd.read_csv(path, dtype=as_text)
+        if suffix in EXCEL_FORMATS:
+            return _ids_as_text(pd.read_excel(path, dtype=as_text), id_columns)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise InputError(f"{path}: cannot be read as {suffix[1:]} ({str(exc).splitlines()[0]})") from None
-    raise InputError(f"{path}: unknown file type {suffix!r}; use .csv or .parquet")
+    raise InputError(f"{path}: unknown file type {suffix!r}; use .csv, .parquet or .xlsx")
+
+
+def _ids_as_text(frame: pd.DataFrame, id_columns: list[str]) -> pd.DataFrame:
+    """Typed files (Parquet, Excel number cells) hold ids as numbers: compare them as the text they print as."""
+    for column in id_columns:
+        if column in frame.columns and not pd.api.types.is_string_dtype(frame[column]):
+            values = frame[column]
+            frame[column] = values.map(str).where(values.notna(), None)
+    return frame
 
 
 def _write_table(result: pd.DataFrame, output: Path | None) -> None:
@@ -36,6 +50,9 @@ def _write_table(result: pd.DataFrame, output: Path | None) -> None:
     suffix = output.suffix.lower()
     if suffix not in OUTPUT_FORMATS:
         raise InputError(f"{output}: unknown output type {suffix!r}; use {', '.join(OUTPUT_FORMATS)}")
+    folder = output.parent
+    if not folder.is_dir():
+        raise InputError(f"{output}: cannot write: the folder {str(folder)!r} does not exist")
     partial = output.with_name(output.name + ".partial")
     try:
         if suffix == ".csv":
@@ -47,7 +64,7 @@ def _write_table(result: pd.DataFrame, output: Path | None) -> None:
         partial.replace(output)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise InputError(f"{output}: cannot write ({exc.strerror})") from None
+        raise InputError(f"{output}: cannot write ({exc.strerror or exc})") from None
 
 
 def _where(path: Path, exc) -> str:
@@ -81,7 +98,10 @@ def _where(path: Path, exc) -> str:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write OUT.csv, OUT.parquet or OUT.json (default: CSV on stdout).")
 def indices_command(file, unit, groups, group_col, count_col, by, focal, index_names, atkinson_b, base,
                     bootstrap, bootstrap_by, seed, ci, n_jobs, cluster, workers, output):
-    """Compute segregation indices for every segment of FILE (CSV or Parquet).
+    """Compute segregation indices for every segment of FILE (CSV, Parquet or Excel).
+
+    Area ids, segment keys and group labels are read as text: 0114 stays 0114, and 1, 01
+    and 1.0 are three different areas.
 
     \b
     Example:
@@ -114,7 +134,8 @@ def indices_command(file, unit, groups, group_col, count_col, by, focal, index_n
         else:
             if file.is_dir():
                 raise InputError(f"{file}: is a folder; a partitioned Parquet folder needs --cluster or --workers")
-            result = indices(_read_table(file), bootstrap_by=bootstrap_by, n_jobs=n_jobs,
+            id_columns = [unit, *_split(by), *([group_col] if group_col else [])]
+            result = indices(_read_table(file, id_columns), bootstrap_by=bootstrap_by, n_jobs=n_jobs,
                              progress=bootstrap > 0 and sys.stderr.isatty(), **options)
     except MeasureInputError as exc:
         raise InputError(_where(file, exc)) from None

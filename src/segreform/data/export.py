@@ -47,19 +47,33 @@ def dataset_frame(engine: Engine, name: str, vintage: str | None = None) -> pd.D
 
 
 def export_dataset(engine: Engine, name: str, output: str | Path, *, vintage: str | None = None) -> Path:
-    """Write dataset ``name`` to ``output`` (.csv, .parquet or .gpkg, chosen by the suffix)."""
+    """Write dataset ``name`` to ``output`` (.csv, .parquet or .gpkg, chosen by the suffix).
+
+    The file appears whole or not at all: it is written beside the target and renamed into place.
+    """
     output = Path(output)
     suffix = output.suffix.lower()
     if suffix not in FORMATS:
         raise DataInputError(Problem(str(output), None, "output", f"unknown format {suffix!r}; use one of "
                                      f"{', '.join(sorted(FORMATS))}"))
+    if not output.parent.is_dir():
+        raise DataInputError(Problem(str(output), None, "output",
+                                     f"cannot write: the folder {str(output.parent)!r} does not exist"))
     frame = dataset_frame(engine, name, vintage)
-    if suffix == ".csv":
-        frame.to_csv(output, index=False, encoding="utf-8")
-    elif suffix == ".parquet":
-        frame.to_parquet(output, index=False)
-    else:
-        _to_geopackage(engine, frame, output)
+    partial = output.with_name(f"{output.stem}.partial{output.suffix}")
+    try:
+        if suffix == ".csv":
+            frame.to_csv(partial, index=False, encoding="utf-8")
+        elif suffix == ".parquet":
+            frame.to_parquet(partial, index=False)
+        else:
+            partial.unlink(missing_ok=True)  # a GeoPackage left by an interrupted run would get a second layer
+            _to_geopackage(engine, frame, partial)
+        partial.replace(output)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise DataInputError(Problem(str(output), None, "output",
+                                     f"cannot write ({exc.strerror or exc})")) from None
     return output
 
 

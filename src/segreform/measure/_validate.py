@@ -8,6 +8,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+EXACT_COUNT_LIMIT = 2**53
+"""Above 2**53 a 64-bit float no longer holds every whole number, and sums of squares overflow."""
+
 
 class MeasureInputError(ValueError):
     """Bad input to a measure function, naming the column and the row where it was found.
@@ -91,6 +94,13 @@ def check_counts(data: pd.DataFrame, column: str, require_integer: bool) -> np.n
     if (values < 0).any():
         i = _first_bad(values < 0)
         raise MeasureInputError(f"count is negative ({values[i]:g}); counts must be 0 or more", column, i, data.index[i])
+    if (values > EXACT_COUNT_LIMIT).any():
+        i = _first_bad(values > EXACT_COUNT_LIMIT)
+        raise MeasureInputError(
+            f"count {values[i]:g} is larger than 2^53 ({EXACT_COUNT_LIMIT:,}); counts must be at most 2^53, "
+            "where every whole number is exact (is the column in the right unit?)",
+            column, i, data.index[i],
+        )
     if require_integer and (values != np.round(values)).any():
         i = _first_bad(values != np.round(values))
         raise MeasureInputError(
@@ -199,5 +209,94 @@ def counts_table(
         counts = np.column_stack([check_counts(data, g, require_integer) for g in groups])
         seg = codes
         units = data[unit].to_numpy()
+    if require_integer:
+        _check_segment_totals(data, counts, seg, codes, keys, by)
     order = np.argsort(seg, kind="stable")
     return CountsTable(counts[order], seg[order], units[order], keys, [str(g) for g in groups], by)
+
+
+def _segment_label(keys: pd.DataFrame, by: list[str], s: int) -> str:
+    if not by:
+        return "the table"
+    return "segment " + ", ".join(f"{c}={plain(keys[c].iloc[s])!r}" for c in by)
+
+
+def _check_segment_totals(data, counts, seg, row_codes, keys, by) -> None:
+    """Resampling draws every individual of a segment: its total must be an exact whole number."""
+    totals = np.bincount(seg, weights=counts.sum(axis=1), minlength=len(keys))
+    too_large = totals > EXACT_COUNT_LIMIT
+    if too_large.any():
+        s = _first_bad(too_large)
+        i = _first_bad(row_codes == s)
+        raise MeasureInputError(
+            f"{_segment_label(keys, by, s)} has {totals[s]:g} individuals in all, more than 2^53 "
+            f"({EXACT_COUNT_LIMIT:,}); resampling individuals needs a total within 2^53 "
+            "(compute without bootstrap/null draws, or check the counts' unit)",
+            None, i, data.index[i],
+        )
+
+
+# Indices that are 0 or more by definition (all of them) and those that also stay at or below 1.
+UNIT_INTERVAL_INDICES = frozenset({
+    "dissimilarity", "gini", "entropy", "atkinson", "isolation", "exposure", "correlation_ratio",
+    "multi_dissimilarity", "multi_gini", "theil_h", "normalized_exposure", "relative_diversity",
+    "diversity_normalized", "simpson_concentration", "simpson_interaction",
+})
+# Two-group indices whose definition is the same with the two groups swapped.
+SYMMETRIC_TWO_GROUP_INDICES = frozenset({"dissimilarity", "gini", "entropy", "correlation_ratio"})
+ROUNDING_SLACK = 1e-9
+"""Rounding error of a ratio of sums; larger excursions past 0 or 1 are left visible, never hidden."""
+
+
+def _defined_mask(table: CountsTable, name: str, two_group: bool) -> np.ndarray:
+    """Where an index has a value by definition (see docs/measure.md, edge cases)."""
+    n_groups = table.counts.shape[1]
+    totals = np.zeros((table.n_segments, n_groups))
+    for k in range(n_groups):
+        totals[:, k] = np.bincount(table.segment_ids, weights=table.counts[:, k], minlength=table.n_segments)
+    segment_total = totals.sum(axis=1)
+    if two_group:
+        return (totals > 0) & (totals < segment_total[:, None])
+    if name in ("diversity", "simpson_concentration", "simpson_interaction"):
+        return segment_total > 0
+    return (segment_total > 0) & ((totals > 0).sum(axis=1) >= 2)
+
+
+def settle_estimates(table: CountsTable, estimates: dict[str, np.ndarray], two_group_names) -> dict[str, np.ndarray]:
+    """Check and tidy computed indices before anyone sees them.
+
+    Every index is finite wherever it is defined (else a :class:`MeasureInputError` names the
+    index, group and segment instead of a silent blank); rounding just below 0 (or just above 1 for
+    indices bounded by 1) is clamped; for exactly two groups the symmetric two-group indices
+    (D, Gini, H, V) are the same number for both groups.
+    """
+    settled = {}
+    for name, values in estimates.items():
+        two_group = name in two_group_names
+        values = np.array(values, dtype=np.float64, copy=True)
+        defined = _defined_mask(table, name, two_group)
+        broken = defined & ~np.isfinite(values)
+        if broken.any():
+            position = np.argwhere(broken)[0]
+            s = int(position[0])
+            group = f" for group {table.groups[int(position[1])]!r}" if two_group else ""
+            raise MeasureInputError(
+                f"{name}{group} in {_segment_label(table.keys, table.by, s)} is {values[tuple(position)]} "
+                "although it is defined there; the counts are too far apart in size for 64-bit arithmetic "
+                "(check for a mistyped count)"
+            )
+        values[(values < 0) & (values > -ROUNDING_SLACK)] = 0.0
+        if name in UNIT_INTERVAL_INDICES:
+            values[(values > 1) & (values < 1 + ROUNDING_SLACK)] = 1.0
+        if two_group and name in SYMMETRIC_TWO_GROUP_INDICES and values.shape[1] == 2:
+            apart = np.abs(values[:, 0] - values[:, 1]) > ROUNDING_SLACK
+            if apart.any():
+                s = _first_bad(apart)
+                raise MeasureInputError(
+                    f"{name} differs between the two groups in {_segment_label(table.keys, table.by, s)} "
+                    f"({values[s, 0]} and {values[s, 1]}) although it is symmetric; the counts are too far "
+                    "apart in size for 64-bit arithmetic (check for a mistyped count)"
+                )
+            values[:, 1] = values[:, 0]
+        settled[name] = values
+    return settled

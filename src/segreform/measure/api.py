@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from segreform.measure import inference
-from segreform.measure._validate import CountsTable, MeasureInputError, as_list, counts_table
+from segreform.measure._validate import CountsTable, MeasureInputError, as_list, counts_table, settle_estimates
 from segreform.measure.kernels import (
     TWO_GROUP_INDICES,
     check_names,
@@ -77,6 +77,7 @@ def _prepare_call(data, unit, groups, group_col, count_col, by, focal, index, pa
     table = counts_table(data, unit, groups, group_col, count_col, by, require_integer)
     focal_columns = _focal_columns(focal, table.groups)
     estimates = compute_prepared(prepare(table.counts, table.segment_ids, table.n_segments), names, checked_params)
+    estimates = settle_estimates(table, estimates, TWO_GROUP_INDICES)
     return names, checked_params, table, focal_columns, estimates
 
 
