@@ -8,6 +8,7 @@ import time
 import click
 
 from segreform.cli.app import InputError, main
+from segreform.data.numbers import DECIMAL_SEPARATORS, THOUSANDS_SEPARATORS
 
 
 def _engine():
@@ -84,14 +85,27 @@ def import_group() -> None:
 @click.option("--level", help="Geography level of the region labels (default: the best-matching level).")
 @click.option("--geography-version", help="Geography version of the labels (default: the best match).")
 @click.option("--encoding", default="utf-8", show_default=True, help="File encoding, e.g. cp1252 for 'ANSI'.")
+@click.option("--decimal", type=click.Choice(DECIMAL_SEPARATORS),
+              help="Decimal separator, where a cell like 1,234 is ambiguous (default: read from each cell).")
+@click.option("--thousands", type=click.Choice(list(THOUSANDS_SEPARATORS)),
+              help="Thousands separator: space, ',', '.' or none (default: spaces only).")
+@click.option("--source", help="Who published the numbers (default: the footer's 'Källa:', else "
+                               "\"unknown (user's file)\").")
+@click.option("--licence", help="Licence of the numbers, e.g. 'CC0 1.0' (default: \"unknown (user's file)\").")
 @_user_errors
-def import_px(file, name, variable, unit, vintage, level, geography_version, encoding) -> None:
-    """Import an SCB Statistikdatabasen PX-Web CSV export (region labels mapped to codes; footer kept)."""
+def import_px(file, name, variable, unit, vintage, level, geography_version, encoding, decimal, thousands,
+              source, licence) -> None:
+    """Import an SCB Statistikdatabasen PX-Web CSV export (region labels mapped to codes; footer kept).
+
+    Cells must be finite numbers or SCB's missing-value markers (.., ., -, ..C); anything else
+    (inf, NaN, 1_000, an ambiguous 1,234) is refused naming the line and column, and nothing is written.
+    """
     from segreform.data.px import import_px as run
 
     engine = _ready_engine()
     _report(run(engine, file, name=name, variable=variable, unit=unit, vintage=vintage, level=level,
-                geography_version=geography_version, encoding=encoding, progress=True))
+                geography_version=geography_version, encoding=encoding, progress=True, source=source,
+                licence=licence, decimal=decimal, thousands=THOUSANDS_SEPARATORS.get(thousands)))
 
 
 @import_group.command(name="scb")

@@ -35,6 +35,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from segreform.data.errors import DataInputError, Problem
 from segreform.data.geography import current_versions
+from segreform.data.numbers import NumberError
 from segreform.data.px import MISSING_MARKERS, decode, parse_number
 from segreform.data.writer import OBSERVATION_COLUMNS, ImportResult, Release, sha256_of, write_release
 from segreform.store.models.data import Area, GeographyVersion
@@ -175,8 +176,8 @@ def file_release(engine: Engine, path: str | Path, schema: str | Path | dict, *,
                 continue
             try:
                 value = parse_number(cell)
-            except ValueError:
-                problems.append(Problem(source, line, column, f"{cell!r} is not a number"))
+            except NumberError as exc:
+                problems.append(Problem(source, line, column, str(exc)))
                 continue
             records.append((variable, spec.level, version, code, year, value, None, year, None))
     if problems:

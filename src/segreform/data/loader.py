@@ -233,7 +233,7 @@ def _omradestyp_release(engine: Engine) -> Release:
     """SCB's area type 2022, through the generic PX importer (labels are RegSO 2020 names; footer kept)."""
     release, _notes = px_release(
         engine, bundled.OMRADESTYP_PX_EXPORT, name=OMRADESTYP_DATASET, variable="omradestyp",
-        unit="områdestyp (1–5)", level="regso",
+        unit="områdestyp (1–5)", level="regso", source=SCB, licence="CC0 1.0 (SCB open data)",
     )
     release.metadata["bundled_file"] = "scb/raw/regso_omradestyp_2022_px_export.csv"
     return release

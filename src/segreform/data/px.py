@@ -11,6 +11,7 @@ see :data:`MISSING_MARKERS`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -20,7 +21,9 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
+from segreform.data import numbers
 from segreform.data.errors import DataInputError, Problem
+from segreform.data.numbers import NumberError, NumberFormat
 from segreform.data.geography import LabelIndex, normalise_label
 from segreform.data.writer import OBSERVATION_COLUMNS, ImportResult, Release, sha256_of, write_release
 
@@ -30,6 +33,8 @@ MISSING_MARKERS = {
     "-": "nothing to report (SCB: inget finns att redovisa)",
     "..C": "confidential",
 }
+USER_FILE_SOURCE = "unknown (user's file)"
+"""Source and licence of a file that names neither, unless the user states them (--source, --licence)."""
 _YEAR_HEADING = re.compile(r"^(?:(?P<content>.*\S)\s+)?(?P<year>(?:19|20)\d{2})$")
 _UPDATED = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s+(\d{2}:\d{2}))?")
 
@@ -84,8 +89,34 @@ def decode(data: bytes, source: str, encoding: str = "utf-8") -> str:
                     f"byte 0x{data[exc.start]:02x} at column {column} is not valid {encoding}"),
             hint="SCB offers UTF-8 and 'ANSI' (Windows-1252) exports: re-export as UTF-8, or pass --encoding cp1252.",
         ) from None
+    _refuse_utf8_read_as_another(data, text, source, encoding)
     # Windows exports from PX-Web end lines with "\r\r\n"; one newline per physical line keeps line numbers true.
     return re.sub(r"\r+\n?", "\n", text.lstrip("\ufeff"))
+
+
+def _refuse_utf8_read_as_another(data: bytes, text: str, source: str, encoding: str) -> None:
+    """A UTF-8 file decoded as cp1252/latin-1 "works" but garbles every å, ä, ö: refuse it instead.
+
+    Text in a single-byte encoding with any letter beyond ASCII is almost never valid UTF-8, so bytes
+    that are valid UTF-8 (or start with its byte-order mark) and differ when read as ``encoding`` are UTF-8.
+    """
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        return
+    hint = "Drop --encoding (or pass --encoding utf-8): the file is UTF-8."
+    if data.startswith(codecs.BOM_UTF8):
+        raise DataInputError(Problem(source, 1, None, f"the file starts with a UTF-8 byte-order mark, but "
+                                                      f"--encoding {encoding} was given"), hint=hint)
+    try:
+        as_utf8 = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    if as_utf8 != text:
+        bad = next(i for i, (a, b) in enumerate(zip(as_utf8, text)) if a != b)
+        line_number = as_utf8.count("\n", 0, bad) + 1
+        line = text.splitlines()[line_number - 1].strip()
+        raise DataInputError(Problem(source, line_number, None,
+                                     f"read as {encoding} this line says {line[:60]!r}: the file is UTF-8, "
+                                     "and its names would be stored garbled"), hint=hint)
 
 
 def read_px_csv(path: str | Path, encoding: str = "utf-8") -> PxTable:
@@ -176,12 +207,9 @@ def _footer(records: list[list[str]]) -> tuple[list[str], dict[str, str]]:
     return notes, fields
 
 
-def parse_number(cell: str) -> float:
-    """A PX-Web number: spaces as thousands separators allowed, decimal comma allowed when unambiguous."""
-    text = cell.strip().replace("\u00a0", "").replace(" ", "")
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
-    return float(text)
+def parse_number(cell: str, number_format: NumberFormat | None = None) -> float:
+    """A PX-Web number: spaces group thousands, a decimal comma where unambiguous (see :mod:`.numbers`)."""
+    return numbers.parse_number(cell, number_format)
 
 
 def _vintage_from_footer(fields: dict[str, str]) -> str | None:
@@ -205,14 +233,25 @@ def px_release(
     geography_version: str | None = None,
     encoding: str = "utf-8",
     source: str | None = None,
+    licence: str | None = None,
+    decimal: str | None = None,
+    thousands: str | None = None,
 ) -> tuple[Release, list[str]]:
     """Parse, validate and map a PX-Web CSV export to a :class:`Release` (nothing is written).
 
     Returns the release and human-readable notes (labels matched through a rename, areas with no successor).
     Raises :class:`DataInputError` naming file, line and field for every unmapped label, duplicate row or
-    non-numeric value.
+    value that is not a finite number nor a missing-value marker (see :mod:`segreform.data.numbers`;
+    ``decimal``/``thousands`` state the separators where a cell like ``1,234`` is ambiguous).
+
+    The release names ``source`` (else the footer's "Källa:", else :data:`USER_FILE_SOURCE`) and keeps
+    ``licence`` (else :data:`USER_FILE_SOURCE`) in its metadata: a file is never labelled as SCB's unasked.
     """
     path = Path(path)
+    try:
+        number_format = NumberFormat(decimal, thousands)
+    except ValueError as exc:
+        raise DataInputError(Problem(path.name, None, "--decimal/--thousands", str(exc))) from None
     table = read_px_csv(path, encoding=encoding)
     labels = list(dict.fromkeys(row.region for row in table.rows))
     resolution = LabelIndex(engine).resolve(labels, level=level, version=geography_version)
@@ -260,11 +299,10 @@ def px_release(
             value = None
             if marker is None:
                 try:
-                    value = parse_number(stripped)
-                except ValueError:
+                    value = parse_number(stripped, number_format)
+                except NumberError as exc:
                     problems.append(Problem(table.source, row.line, column.heading,
-                                            f"{cell!r} is not a number nor an SCB missing-value marker "
-                                            f"({', '.join(MISSING_MARKERS)})"))
+                                            f"{exc}; missing-value markers are {', '.join(MISSING_MARKERS)}"))
                     continue
             var = variable_name(column.content, row.dimensions)
             label = " / ".join([column.content or table.footer_fields.get("Sort", var)] +
@@ -291,10 +329,13 @@ def px_release(
         "label_notes": notes,
         "missing_markers": {m: MISSING_MARKERS[m] for m in set(frame.missing_marker.dropna())},
     }
+    footer_source = table.footer_fields.get("Källa") or table.footer_fields.get("Source")
+    metadata["source_stated_by"] = "user" if source else "file footer" if footer_source else "nobody"
+    metadata["licence"] = licence or USER_FILE_SOURCE
     data = path.read_bytes()
     release = Release(
         name=name or path.stem,
-        source=source or table.footer_fields.get("Källa") or table.footer_fields.get("Source") or "SCB",
+        source=source or footer_source or USER_FILE_SOURCE,
         source_table=table.footer_fields.get("Intern referenskod") or table.footer_fields.get("Table") or path.name,
         content_sha256=sha256_of(data),
         observations=frame,
