@@ -111,9 +111,10 @@ def _refuse_utf8_read_as_another(data: bytes, text: str, source: str, encoding: 
     except UnicodeDecodeError:
         return
     if as_utf8 != text:
-        bad = next(i for i, (a, b) in enumerate(zip(as_utf8, text)) if a != b)
-        line_number = as_utf8.count("\n", 0, bad) + 1
-        line = text.splitlines()[line_number - 1].strip()
+        lines = re.split(r"\r+\n?|\n", text)
+        line_number, line = next((n, b) for n, (a, b) in enumerate(zip(re.split(r"\r+\n?|\n", as_utf8), lines), 1)
+                                 if a != b)
+        line = line.strip()
         raise DataInputError(Problem(source, line_number, None,
                                      f"read as {encoding} this line says {line[:60]!r}: the file is UTF-8, "
                                      "and its names would be stored garbled"), hint=hint)
