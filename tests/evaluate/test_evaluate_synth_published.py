@@ -11,8 +11,9 @@ from segreform.evaluate.synth import fit_with_weights, parse_predictors, prepare
 from segreform.evaluate.synth_kernels import simplex_least_squares
 
 
-def test_gap_in_2000_is_about_minus_26_packs(adh_fit):
-    assert adh_fit.get("gap", "2000").estimate == pytest.approx(-26, abs=3)
+def test_gap_in_2000_is_minus_25_7_packs_as_documented(adh_fit):
+    # docs/evaluate.md and README print the gap as -25.7 packs: the test holds it to that precision.
+    assert adh_fit.get("gap", "2000").estimate == pytest.approx(-25.7, abs=0.05)
     assert adh_fit.get("att", "average_post").estimate < -15
 
 

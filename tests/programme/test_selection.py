@@ -88,7 +88,17 @@ def test_county_and_area_constraints_are_respected():
     chosen = [c for c in candidates if c.application_id in result.selected_ids]
     assert sum(c.county == "01" for c in chosen) <= 2
     assert sum("school" in c.areas for c in chosen) <= 1
-    assert sum("crime" in c.areas for c in chosen) >= 3 - 1 or not chosen  # only 3 crime, 1 of them in county 01 cap
+    assert sum("crime" in c.areas for c in chosen) >= 3
+    # All three crime items (#3 in county 01, #4 and #5 in 02) are required; the county cap then leaves room
+    # for one more in 01, and the school cap for one school item: the best-scoring one, #0.
+    assert sorted(result.selected_ids) == [0, 3, 4, 5]
+    assert result.total_score == pytest.approx(100.0 + 97.0 + 96.0 + 95.0)
+
+
+def test_an_unreachable_area_minimum_is_refused_not_ignored():
+    candidates = [Candidate(i, f"#{i}", 100.0 - i, {2019: MSEK}, ("crime",), "01") for i in range(3)]
+    with pytest.raises(ProgrammeError, match="no selection meets the constraints"):
+        select_applications(candidates, Constraints({2019: 10 * MSEK}, min_per_area={"crime": 3}, max_per_county=2))
 
 
 def test_run_with_database_stores_explanations_and_override_is_logged(seeded, call_id):
