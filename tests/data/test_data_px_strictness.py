@@ -147,6 +147,7 @@ def test_cli_options_reach_the_importer(engine, database_url, small_geography, w
     exported = CliRunner().invoke(main, ["export", "x", "-o", "/nonexist/x.csv"])
     assert exported.exit_code == 2 and "Traceback" not in exported.output
     assert exported.output.startswith("error: /nonexist/x.csv, field 'output': cannot write: the folder")
+    assert exported.output.count("\n") == 1
     good = CliRunner().invoke(main, ["export", "x", "-o", str(tmp_path / "x.csv")])
     assert good.exit_code == 0 and (tmp_path / "x.csv").exists()
     assert not list(tmp_path.glob("*.partial*"))

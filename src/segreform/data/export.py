@@ -20,6 +20,13 @@ EXPORT_COLUMNS = [
 FORMATS = {".csv", ".parquet", ".gpkg"}
 
 
+class OutputError(DataInputError):
+    """The output file cannot be written: one line naming the file (the database is only read)."""
+
+    def _render(self) -> str:
+        return "; ".join(str(p) for p in self.problems)
+
+
 def dataset_frame(engine: Engine, name: str, vintage: str | None = None) -> pd.DataFrame:
     """Every value of one release (the current one unless ``vintage`` is given), in long form."""
     query = (
@@ -54,11 +61,11 @@ def export_dataset(engine: Engine, name: str, output: str | Path, *, vintage: st
     output = Path(output)
     suffix = output.suffix.lower()
     if suffix not in FORMATS:
-        raise DataInputError(Problem(str(output), None, "output", f"unknown format {suffix!r}; use one of "
+        raise OutputError(Problem(str(output), None, "output", f"unknown format {suffix!r}; use one of "
                                      f"{', '.join(sorted(FORMATS))}"))
     if not output.parent.is_dir():
-        raise DataInputError(Problem(str(output), None, "output",
-                                     f"cannot write: the folder {str(output.parent)!r} does not exist"))
+        raise OutputError(Problem(str(output), None, "output",
+                                  f"cannot write: the folder {str(output.parent)!r} does not exist"))
     frame = dataset_frame(engine, name, vintage)
     partial = output.with_name(f"{output.stem}.partial{output.suffix}")
     try:
@@ -72,8 +79,7 @@ def export_dataset(engine: Engine, name: str, output: str | Path, *, vintage: st
         partial.replace(output)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise DataInputError(Problem(str(output), None, "output",
-                                     f"cannot write ({exc.strerror or exc})")) from None
+        raise OutputError(Problem(str(output), None, "output", f"cannot write ({exc.strerror or exc})")) from None
     return output
 
 

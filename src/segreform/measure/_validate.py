@@ -248,12 +248,16 @@ ROUNDING_SLACK = 1e-9
 """Rounding error of a ratio of sums; larger excursions past 0 or 1 are left visible, never hidden."""
 
 
-def _defined_mask(table: CountsTable, name: str, two_group: bool) -> np.ndarray:
-    """Where an index has a value by definition (see docs/measure.md, edge cases)."""
-    n_groups = table.counts.shape[1]
-    totals = np.zeros((table.n_segments, n_groups))
-    for k in range(n_groups):
+def _group_totals(table: CountsTable) -> np.ndarray:
+    """``(n_segments, n_groups)`` sums of each group's counts."""
+    totals = np.zeros((table.n_segments, table.counts.shape[1]))
+    for k in range(table.counts.shape[1]):
         totals[:, k] = np.bincount(table.segment_ids, weights=table.counts[:, k], minlength=table.n_segments)
+    return totals
+
+
+def _defined_mask(totals: np.ndarray, name: str, two_group: bool) -> np.ndarray:
+    """Where an index has a value by definition (see docs/measure.md, edge cases)."""
     segment_total = totals.sum(axis=1)
     if two_group:
         return (totals > 0) & (totals < segment_total[:, None])
@@ -271,10 +275,11 @@ def settle_estimates(table: CountsTable, estimates: dict[str, np.ndarray], two_g
     (D, Gini, H, V) are the same number for both groups.
     """
     settled = {}
+    totals = _group_totals(table)
     for name, values in estimates.items():
         two_group = name in two_group_names
         values = np.array(values, dtype=np.float64, copy=True)
-        defined = _defined_mask(table, name, two_group)
+        defined = _defined_mask(totals, name, two_group)
         broken = defined & ~np.isfinite(values)
         if broken.any():
             position = np.argwhere(broken)[0]
