@@ -207,3 +207,24 @@ def test_non_finite_values_are_always_refused(cell, number_format, padding):
 def test_every_finite_float_reads_back_exactly(value):
     assert parse_number(repr(value)) == value
     assert math.isfinite(parse_number(repr(value)))
+
+
+# --- the same rules for a user's own file (import file) ------------------------------------------------------------
+
+def test_own_file_refuses_ambiguous_and_non_finite_values_unless_the_schema_states_separators(
+        small_geography, write_file, count_rows):
+    from segreform.data.generic import import_file
+
+    schema = {"name": "egna", "source": "Kommunen", "level": "kommun", "area_code": "kod", "reference_year": 2024,
+              "variables": {"andel": "share"}}
+    before = count_rows(small_geography)
+    for cell, fragment in (("1,234", "ambiguous"), ("inf", "not a finite number"), ("1_000", "'_'")):
+        path = write_file("egna.csv", f"kod;andel\n0114;{cell}\n1280;2\n")
+        with pytest.raises(DataInputError) as caught:
+            import_file(small_geography, path, schema)
+        assert "egna.csv, line 2, field 'andel'" in str(caught.value) and fragment in str(caught.value)
+        assert count_rows(small_geography) == before
+    path = write_file("egna.csv", "kod;andel\n0114;1,234\n1280;2\n")
+    import_file(small_geography, path, dict(schema, decimal=","))
+    assert dict(zip(*[dataset_frame(small_geography, "egna")[c] for c in ("area_code", "value")])) == {
+        "0114": 1.234, "1280": 2.0}

@@ -15,6 +15,8 @@ The schema (a YAML or JSON file, or a dict) says what the columns mean::
     year: ar                         # column holding the year, or
     reference_year: 2024             # one year for the whole file
     sheet: Blad1                     # Excel only; layer: for GeoPackage
+    decimal: ","                     # optional: the decimal separator, where 1,234 would be ambiguous
+    thousands: " "                   # optional: the thousands separator (" ", ",", "." or "" for none)
     variables:                       # value column → unit, or {variable:, unit:, label:}
       invanare: persons
       utrikes_fodda: {unit: persons, label: Born abroad}
@@ -35,7 +37,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from segreform.data.errors import DataInputError, Problem
 from segreform.data.geography import current_versions
-from segreform.data.numbers import NumberError
+from segreform.data.numbers import NumberError, NumberFormat
 from segreform.data.px import MISSING_MARKERS, decode, parse_number
 from segreform.data.writer import OBSERVATION_COLUMNS, ImportResult, Release, sha256_of, write_release
 from segreform.store.models.data import Area, GeographyVersion
@@ -61,6 +63,8 @@ class Schema:
     vintage: str | None = None
     sheet: str | None = None
     layer: str | None = None
+    decimal: str | None = None
+    thousands: str | None = None
 
 
 def load_schema(schema: str | Path | dict) -> Schema:
@@ -147,6 +151,10 @@ def file_release(engine: Engine, path: str | Path, schema: str | Path | dict, *,
     if new_level and (not spec.version or not spec.area_name):
         raise DataInputError(Problem("schema", None, "version" if not spec.version else "area_name",
                                      f"level {spec.level!r} is new: the schema must give version and area_name"))
+    try:
+        number_format = NumberFormat(spec.decimal, spec.thousands)
+    except ValueError as exc:
+        raise DataInputError(Problem("schema", None, "decimal/thousands", str(exc))) from None
     problems: list[Problem] = []
     records = []
     seen: dict[tuple[str, int], int] = {}
@@ -175,7 +183,7 @@ def file_release(engine: Engine, path: str | Path, schema: str | Path | dict, *,
                 records.append((variable, spec.level, version, code, year, None, cell, year, None))
                 continue
             try:
-                value = parse_number(cell)
+                value = parse_number(cell, number_format)
             except NumberError as exc:
                 problems.append(Problem(source, line, column, str(exc)))
                 continue
