@@ -37,7 +37,6 @@ def create_user(db: Session, *, email: str, name: str, role: str, password: str,
         raise InvalidInput("email", f"{email!r} is not an e-mail address")
     if role not in ROLES:
         raise InvalidInput("role", f"{role!r} is not a role; use one of {', '.join(ROLES)}")
-    check_password_strength(password, email)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise InvalidInput("email", f"{email} already has an account")
     organisation_id = None
@@ -49,6 +48,7 @@ def create_user(db: Session, *, email: str, name: str, role: str, password: str,
         organisation_id = organisation.id
     elif role in ORGANISATION_ROLES:
         raise InvalidInput("organisation", f"a {role} account must name its organisation")
+    check_password_strength(password, email)
     user = User(email=email, name=name, role=role, organisation_id=organisation_id,
                 password_hash=_hasher.hash(password), active=True)
     db.add(user)
