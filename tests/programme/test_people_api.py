@@ -162,6 +162,7 @@ def test_only_admins_manage_users(app, seeded):
              ("POST", f"/api/programme/users/{target}/activate", None),
              ("POST", f"/api/programme/users/{target}/reset", None),
              ("GET", "/api/programme/organisations", None),
+             ("POST", "/api/programme/organisations", {"kind": "research", "code": "ki", "name": "KI"}),
              ("GET", "/programme/users", None), ("GET", f"/programme/users/{target}", None)]
     for role in (*ROLES[1:], "anonymous"):
         if role == "anonymous":
@@ -190,3 +191,21 @@ def test_forms_show_errors_in_the_form_never_json(app):
     assert created.headers["cache-control"] == "no-store"
     password = admin.post("/programme/account/password?lang=en", data={"csrf_token": token})
     assert password.status_code == 400 and "the current password is wrong" in password.text
+
+
+def test_admin_adds_a_research_institution_and_a_researcher_in_it(app, seeded):
+    admin, token, _ = _signed_in(app, "admin@test.se")
+    made = admin.post("/api/programme/organisations", json={"kind": "research", "code": "SU", "name": "Stockholms universitet"})
+    assert made.status_code == 201 and made.json()["code"] == "su"
+    assert admin.post("/api/programme/organisations", json={"kind": "research", "code": "su",
+                                                            "name": "x"}).status_code == 400
+    kommun = admin.post("/api/programme/organisations", json={"kind": "municipality", "kommunkod": "12x4",
+                                                              "name": ""})
+    assert kommun.status_code == 400 and set(kommun.json()["fields"]) == {"kommunkod", "name"}
+    researcher = admin.post("/api/programme/users", json={"email": "r@su.se", "name": "R", "role": "researcher",
+                                                          "organisation": "su"})
+    assert researcher.status_code == 201 and researcher.json()["organisation_kind"] == "research"
+    del admin.headers["X-CSRF-Token"]
+    form = admin.post("/programme/organisations?lang=sv", data={"csrf_token": token, "kind": "research",
+                                                                 "code": "", "name": ""})
+    assert form.status_code == 400 and "ange ett namn" in form.text

@@ -208,3 +208,32 @@ def _end_sessions(db: Session, user_id: int) -> None:
 def organisations(db: Session, kinds: tuple[str, ...] = ORGANISATION_KINDS) -> list[Organisation]:
     return list(db.scalars(select(Organisation).where(Organisation.kind.in_(kinds))
                            .order_by(Organisation.kind, Organisation.name)))
+
+
+def create_organisation(db: Session, *, kind: str, code: str, name: str, actor: str,
+                        kommunkod: str | None = None) -> Organisation:
+    """Add an organisation users can belong to (a research institution, a region, the delegation, ...)."""
+    from segreform.programme.seeding import ensure_municipality, ensure_organisation
+
+    errors = []
+    code = code.strip().lower()
+    if kind not in ORGANISATION_KINDS:
+        errors.append(FieldError("kind", "choose a kind"))
+    if kind == "municipality":
+        if not (kommunkod or "").isdigit() or len(kommunkod or "") != 4:
+            errors.append(FieldError("kommunkod", "enter the 4-digit kommunkod"))
+        code = f"kommun-{kommunkod}"
+    elif not code or len(code) > 40 or not all(c.isalnum() or c in "-_" for c in code):
+        errors.append(FieldError("code", "use 1–40 letters, digits, '-' or '_'"))
+    if not name.strip():
+        errors.append(FieldError("name", "enter a name"))
+    if not errors and db.scalar(select(Organisation.id).where(Organisation.code == code)) is not None:
+        errors.append(FieldError("code", "the code %(code)s is taken", code=code))
+    if errors:
+        raise FieldErrors(errors)
+    if kind == "municipality":
+        organisation = ensure_municipality(db, kommunkod, name.strip())
+    else:
+        organisation = ensure_organisation(db, kind=kind, code=code, name=name.strip())
+    record(db, actor, "organisation.create", "organisation", organisation.id, kind=kind, code=code)
+    return organisation

@@ -56,7 +56,7 @@ FIELD_LABELS = {
     "due_on": "Due date", "status": "Status", "progress_pct": "Progress (%)", "evidence": "Evidence",
     "due_year": "Due year", "reform": "Reform", "user": "User", "meeting": "Meeting", "first_year": "First year",
     "development_area": "Development area", "code": "Code", "name_sv": "Name in Swedish",
-    "name_en": "Name in English", "contact_email": "Contact e-mail", "active": "Active", "kind": "Kind",
+    "name_en": "Name in English", "contact_email": "Contact e-mail", "active": "Active", "kind": "Kind", "kommunkod": "Kommunkod",
 }
 
 

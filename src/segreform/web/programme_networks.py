@@ -15,6 +15,7 @@ from sqlalchemy import select
 from segreform.programme import agencies, network_admin, networks
 from segreform.programme.clock import utcnow
 from segreform.programme.errors import require
+from segreform.programme.field_errors import FieldError, FieldErrors
 from segreform.store import session as db_session
 from segreform.store.models.programme import (
     ActionItem,
@@ -26,7 +27,7 @@ from segreform.store.models.programme import (
     User,
     WorkModel,
 )
-from segreform.store.models.programme_people import AgencyRegistryEntry, NetworkResearcher, WorkModelMeeting
+from segreform.store.models.programme_people import NetworkResearcher, WorkModelMeeting
 from segreform.web.auth import current_user, require_role, verify_csrf
 from segreform.web.params import RowId
 from segreform.web.people_forms import act, api, page
@@ -163,8 +164,6 @@ def member_add(request: Request, network_id: RowId, organisation_id: str = Form(
     def work(db):
         chosen = _int_or_none(organisation_id)
         if chosen is None:
-            from segreform.programme.field_errors import FieldError
-
             raise FieldError("organisation", "choose an organisation")
         return _add_member(db, network_id, chosen, _int_or_none(first_year), user.email)
 
@@ -371,8 +370,6 @@ def overdue_api(request: Request, user: User = require_role("worklist.view")):
 def work_model_create(request: Request, network_id: RowId, title: str = Form(""), description: str = Form(""),
                       evidence: str = Form(""), meeting_id: str = Form(""), user: User = EDITOR):
     def work(db):
-        from segreform.programme.field_errors import FieldError, FieldErrors
-
         errors = [FieldError(f, "this field is required") for f, v in (("title", title), ("description", description))
                   if not v.strip()]
         if errors:

@@ -8,19 +8,19 @@ the session's CSRF token (form field or ``X-CSRF-Token``).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from segreform.programme import users as people, worklists
 from segreform.programme.accounts import ROLES
-from segreform.programme.errors import NotFound
-from segreform.store import session as db_session
+from segreform.programme.errors import InvalidInput, NotFound
+from segreform.store import session as db_session, transaction
 from segreform.store.models.programme import Organisation, User
 from segreform.web.auth import current_user, require_role, verify_csrf
 from segreform.web.i18n import language
 from segreform.web.params import RowId
-from segreform.web.people_forms import act, api, page
+from segreform.web.people_forms import act, api, field_errors, page
 
 router = APIRouter()
 CSRF = [Depends(verify_csrf)]
@@ -99,7 +99,8 @@ def _users_page(request: Request, status_code: int = 200, **context):
         organisations = people.organisations(db)
         return page(request, "programme/users.html", status_code=status_code, users=rows,
                     organisations=organisations, kinds=people.ROLE_ORGANISATION_KINDS,
-                    errors=context.pop("errors", {}), values=context.pop("values", {}), **context)
+                    errors=context.pop("errors", {}), values=context.pop("values", {}),
+                    org_errors=context.pop("org_errors", {}), org_kinds=people.ORGANISATION_KINDS, **context)
 
 
 @router.get("/programme/users", summary="Page: users (admin)")
@@ -118,10 +119,6 @@ def _issued_page(request: Request, row: dict, password: str, reason: str):
 def user_create(request: Request, email: str = Form(""), name: str = Form(""), role: str = Form(""),
                 organisation: str = Form(""), user: User = ADMIN):
     values = {"email": email, "name": name, "role": role, "organisation": organisation}
-    from segreform.programme.errors import InvalidInput
-    from segreform.store import transaction
-    from segreform.web.people_forms import field_errors
-
     try:
         with transaction(request.app.state.engine) as db:
             issued = people.create(db, email=email, name=name, role=role, organisation_code=organisation or None,
@@ -137,8 +134,6 @@ def user_page(request: Request, user_id: RowId, user: User = ADMIN):
     with db_session(request.app.state.engine) as db:
         found = db.get(User, user_id)
         if found is None:
-            from fastapi import HTTPException
-
             raise HTTPException(status_code=404, detail=f"user {user_id} does not exist")
         return page(request, "programme/user.html", row=_user_row(db, found), errors={}, values={},
                     organisations=people.organisations(db), kinds=people.ROLE_ORGANISATION_KINDS)
@@ -173,15 +168,11 @@ def user_activate(request: Request, user_id: RowId, user: User = ADMIN):
 
 @router.post("/programme/users/{user_id}/reset", dependencies=CSRF, summary="Reset a user's password (form)")
 def user_reset(request: Request, user_id: RowId, user: User = ADMIN):
-    from segreform.store import transaction
-
     try:
         with transaction(request.app.state.engine) as db:
             issued = people.reset(db, user_id, user.email)
             row = _user_row(db, issued.user)
     except NotFound as exc:
-        from fastapi import HTTPException
-
         raise HTTPException(status_code=404, detail=str(exc)) from None
     return _issued_page(request, row, issued.one_time_password, "reset")
 
@@ -258,3 +249,34 @@ def user_reset_api(request: Request, user_id: RowId, user: User = ADMIN):
 def organisations_api(request: Request, user: User = ADMIN):
     with db_session(request.app.state.engine) as db:
         return [{"code": o.code, "name": o.name, "kind": o.kind} for o in people.organisations(db)]
+
+
+# --- organisations (admin) --------------------------------------------------------------------------
+
+@router.post("/programme/organisations", dependencies=CSRF, summary="Add an organisation (form, admin)")
+def organisation_create(request: Request, kind: str = Form(""), code: str = Form(""), name: str = Form(""),
+                        kommunkod: str = Form(""), user: User = ADMIN):
+    values = {"org_kind": kind, "org_code": code, "org_name": name, "org_kommunkod": kommunkod}
+    return act(request, lambda db: people.create_organisation(db, kind=kind, code=code, name=name,
+                                                              kommunkod=kommunkod or None, actor=user.email).id,
+               redirect="/programme/users",
+               on_invalid=lambda errors: _users_page(request, org_errors=errors, values=values))
+
+
+class NewOrganisation(BaseModel):
+    kind: str = Field(description="research, delegation, region, civil_society, municipality or agency",
+                      max_length=20)
+    code: str = Field("", max_length=40, description="a short unique code (municipalities: made from kommunkod)")
+    name: str = Field(max_length=500)
+    kommunkod: str | None = Field(None, max_length=4)
+
+
+@router.post("/api/programme/organisations", dependencies=CSRF, status_code=201,
+             summary="Add an organisation users can belong to (admin)")
+def organisation_create_api(request: Request, body: NewOrganisation, user: User = ADMIN):
+    def work(db):
+        organisation = people.create_organisation(db, kind=body.kind, code=body.code, name=body.name,
+                                                  kommunkod=body.kommunkod, actor=user.email)
+        return {"code": organisation.code, "name": organisation.name, "kind": organisation.kind}
+
+    return api(request, work, status_code=201)
