@@ -209,3 +209,16 @@ def test_admin_adds_a_research_institution_and_a_researcher_in_it(app, seeded):
     form = admin.post("/programme/organisations?lang=sv", data={"csrf_token": token, "kind": "research",
                                                                  "code": "", "name": ""})
     assert form.status_code == 400 and "ange ett namn" in form.text
+
+
+def test_a_researcher_attached_to_an_area_sees_it_on_the_worklist(app, seeded):
+    admin, _, _ = _signed_in(app, "admin@test.se")
+    users = {u["email"]: u["id"] for u in admin.get("/api/programme/users").json()}
+    attached = admin.post(f"/api/programme/users/{users['researcher@test.se']}/areas", json={"development_area": "school"})
+    assert attached.status_code == 200 and attached.json()["development_areas"] == ["school"]
+    wrong = admin.post(f"/api/programme/users/{users['officer@test.se']}/areas", json={"development_area": "nope"})
+    assert wrong.status_code == 400 and set(wrong.json()["fields"]) == {"role", "development_area"}
+    researcher, _, _ = _signed_in(app, "researcher@test.se")
+    assert [a["code"] for a in researcher.get("/api/programme/me/worklist").json()["development_areas"]] == ["school"]
+    assert "Skola" in researcher.get("/programme/home?lang=sv").text
+    assert admin.get(f"/programme/users/{users['researcher@test.se']}?lang=sv").status_code == 200

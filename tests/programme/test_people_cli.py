@@ -71,3 +71,15 @@ def test_the_installed_command_runs(seeded, tmp_path):
     result = subprocess.run([sys.executable, "-m", "segreform", "user", "list"], env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_researcher_is_attached_to_areas(cli, seeded):
+    assert cli("create", "r@uni.se", "--role", "researcher", "--one-time").exit_code == 0
+    assert cli("attach", "r@uni.se", "--area", "school", "--area", "work").exit_code == 0
+    refused = cli("attach", "r@uni.se", "--area", "nowhere")
+    assert refused.exit_code == 2 and "choose a development area" in refused.output
+    from segreform.evaluate.plans import researcher_areas
+
+    with session(seeded) as db:
+        user_id = db.scalar(select(User.id).where(User.email == "r@uni.se"))
+    assert researcher_areas(seeded, user_id) == {"school", "work"}

@@ -151,3 +151,19 @@ def reset(email) -> None:
     password = _run(lambda db: users.reset(db, users.find_by_email(db, email).id, ACTOR).one_time_password)
     click.echo(f"one-time password for {email.strip().lower()} (shown once; must be changed at the next "
                f"sign-in): {password}")
+
+
+@user.command("attach")
+@click.argument("email")
+@click.option("--area", "areas", multiple=True, required=True, help="A development area code (repeat for more).")
+def attach(email, areas) -> None:
+    """Attach the researcher EMAIL to development areas (they see those areas' evaluation plans and data)."""
+    from segreform.programme import users
+
+    def work(db):
+        found = users.find_by_email(db, email)
+        for area in areas:
+            users.attach_area(db, found.id, area, ACTOR)
+        return found.email
+
+    console.print(f"attached {_run(work)} to {', '.join(areas)}")

@@ -237,3 +237,25 @@ def create_organisation(db: Session, *, kind: str, code: str, name: str, actor: 
         organisation = ensure_organisation(db, kind=kind, code=code, name=name.strip())
     record(db, actor, "organisation.create", "organisation", organisation.id, kind=kind, code=code)
     return organisation
+
+
+def attach_area(db: Session, user_id: int, development_area: str, actor: str) -> User:
+    """Attach a researcher to a development area (they see its evaluation plans, runs and data), in the caller's
+    transaction — the same row as :func:`segreform.evaluate.plans.attach_researcher` writes; idempotent."""
+    from segreform.store.models.evaluation import ResearcherArea
+    from segreform.store.models.programme import DevelopmentArea
+
+    user = find_user(db, user_id)
+    errors = []
+    if user.role != "researcher":
+        errors.append(FieldError("role", "only a researcher is attached to development areas"))
+    if db.get(DevelopmentArea, development_area) is None:
+        errors.append(FieldError("development_area", "choose a development area"))
+    if errors:
+        raise FieldErrors(errors)
+    exists = db.scalar(select(ResearcherArea.id).where(ResearcherArea.user_id == user.id,
+                                                        ResearcherArea.development_area == development_area))
+    if exists is None:
+        db.add(ResearcherArea(user_id=user.id, development_area=development_area))
+        record(db, actor, "user.area", "user", user.id, development_area=development_area)
+    return user

@@ -136,7 +136,8 @@ def user_page(request: Request, user_id: RowId, user: User = ADMIN):
         if found is None:
             raise HTTPException(status_code=404, detail=f"user {user_id} does not exist")
         return page(request, "programme/user.html", row=_user_row(db, found), errors={}, values={},
-                    organisations=people.organisations(db), kinds=people.ROLE_ORGANISATION_KINDS)
+                    organisations=people.organisations(db), kinds=people.ROLE_ORGANISATION_KINDS,
+                    areas=_areas(db, user_id), all_areas=_development_areas(db))
 
 
 @router.post("/programme/users/{user_id}", dependencies=CSRF, summary="Change a user's name, role, organisation (form)")
@@ -147,7 +148,8 @@ def user_update(request: Request, user_id: RowId, name: str = Form(""), role: st
             found = db.get(User, user_id)
             return page(request, "programme/user.html", row=_user_row(db, found), errors=errors,
                         values={"name": name, "role": role, "organisation": organisation},
-                        organisations=people.organisations(db), kinds=people.ROLE_ORGANISATION_KINDS)
+                        organisations=people.organisations(db), kinds=people.ROLE_ORGANISATION_KINDS,
+                        areas=_areas(db, user_id), all_areas=_development_areas(db))
 
     return act(request, lambda db: people.update(db, user_id, name=name, role=role,
                                                  organisation_code=organisation or None, actor=user.email).id,
@@ -280,3 +282,48 @@ def organisation_create_api(request: Request, body: NewOrganisation, user: User 
         return {"code": organisation.code, "name": organisation.name, "kind": organisation.kind}
 
     return api(request, work, status_code=201)
+
+
+# --- researchers' development areas (admin) ---------------------------------------------------------
+
+def _attach_area(request: Request, db, user_id: int, development_area: str, actor: str) -> int:
+    people.attach_area(db, user_id, development_area, actor)
+    db.flush()
+    return user_id
+
+
+@router.post("/programme/users/{user_id}/areas", dependencies=CSRF,
+             summary="Attach a researcher to a development area (form, admin)")
+def user_area(request: Request, user_id: RowId, development_area: str = Form(""), user: User = ADMIN):
+    return act(request, lambda db: _attach_area(request, db, user_id, development_area, user.email),
+               redirect=f"/programme/users/{user_id}")
+
+
+class AreaBody(BaseModel):
+    development_area: str = Field(max_length=40)
+
+
+@router.post("/api/programme/users/{user_id}/areas", dependencies=CSRF,
+             summary="Attach a researcher to a development area (they see its evaluation plans and data)")
+def user_area_api(request: Request, user_id: RowId, body: AreaBody, user: User = ADMIN):
+    def work(db):
+        _attach_area(request, db, user_id, body.development_area, user.email)
+        return {**_user_row(db, people.find_user(db, user_id)), "development_areas": sorted(_areas(db, user_id))}
+
+    return api(request, work)
+
+
+def _areas(db, user_id: int) -> list[str]:
+    from sqlalchemy import select
+
+    from segreform.store.models.evaluation import ResearcherArea
+
+    return list(db.scalars(select(ResearcherArea.development_area).where(ResearcherArea.user_id == user_id)))
+
+
+def _development_areas(db):
+    from sqlalchemy import select
+
+    from segreform.store.models.programme import DevelopmentArea
+
+    return list(db.scalars(select(DevelopmentArea).order_by(DevelopmentArea.code)))
