@@ -36,7 +36,9 @@ def test_applicant_signs_in_drafts_and_submits_in_english(chromium_browser, prog
         page.fill("input[name=email]", "malmo@test.se")
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
-        page.wait_for_url("**/programme/applications")
+        page.wait_for_url("**/programme/home")  # the applicant's worklist: calls and its applications
+        page.click("main a[href^='/programme/applications?']")
+        page.wait_for_url("**/programme/applications?**")
         page.fill("input[name=title]", "Läsfrämjande")
         page.check("input[name=development_areas][value=school]")
         page.fill("input[name=start_year]", "2025")

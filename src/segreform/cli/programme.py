@@ -169,7 +169,7 @@ def organisations() -> None:
 
 
 @organisations.command("add")
-@click.option("--kind", required=True, type=click.Choice(["municipality", "region", "civil_society", "agency"]))
+@click.option("--kind", required=True, type=click.Choice(["municipality", "region", "civil_society", "agency", "research"]))
 @click.option("--code", required=True, help="A short unique code, e.g. region-skane or ideell-forening-x.")
 @click.option("--name", required=True)
 @click.option("--kommunkod", help="For a municipality: its 4-digit kommunkod.")

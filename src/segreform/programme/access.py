@@ -31,6 +31,10 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "network.edit": STAFF,
     "reform.update": ("admin", "officer", "agency"),
     "user.create": ("admin",),
+    "user.manage": ("admin",),
+    "milestone.edit": STAFF,
+    "agency.edit": STAFF,
+    "worklist.view": ("admin", "officer", "reviewer", "applicant", "agency", "researcher", "public"),
 }
 
 

@@ -37,8 +37,6 @@ def create_user(db: Session, *, email: str, name: str, role: str, password: str,
         raise InvalidInput("email", f"{email!r} is not an e-mail address")
     if role not in ROLES:
         raise InvalidInput("role", f"{role!r} is not a role; use one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
     if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise InvalidInput("email", f"{email} already has an account")
     organisation_id = None
@@ -50,12 +48,29 @@ def create_user(db: Session, *, email: str, name: str, role: str, password: str,
         organisation_id = organisation.id
     elif role in ORGANISATION_ROLES:
         raise InvalidInput("organisation", f"a {role} account must name its organisation")
+    check_password_strength(password, email)
     user = User(email=email, name=name, role=role, organisation_id=organisation_id,
                 password_hash=_hasher.hash(password), active=True)
     db.add(user)
     db.flush()
     record(db, actor, "user.create", "user", user.id, email=email, role=role)
     return user
+
+
+def check_password_strength(password: str, email: str = "") -> None:
+    """The strength rule: at least 12 characters, of at least two kinds (letters, digits, others), and not
+    the e-mail address or its name part."""
+    from segreform.programme.field_errors import FieldError
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise FieldError("password", "must be at least %(n)s characters", n=MIN_PASSWORD_LENGTH)
+    kinds = (any(c.isalpha() for c in password) + any(c.isdigit() for c in password)
+             + any(not c.isalnum() for c in password))
+    if kinds < 2:
+        raise FieldError("password", "mix at least two of letters, digits and other characters")
+    local = email.strip().lower().partition("@")[0]
+    if email and password.strip().lower() in {email.strip().lower(), local}:
+        raise FieldError("password", "must not be your e-mail address")
 
 
 def authenticate(db: Session, email: str, password: str) -> User | None:

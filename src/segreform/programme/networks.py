@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from segreform.programme.audit import record
+from segreform.programme.clock import utcnow
 from segreform.programme.errors import InvalidInput, require
 from segreform.store import session
 from segreform.store.models.programme import (
@@ -83,6 +84,7 @@ def add_action_item(db: Session, *, meeting_id: int, description: str, owner: st
 def complete_action_item(db: Session, item_id: int, actor: str) -> ActionItem:
     item = require(db, ActionItem, item_id, "action item")
     item.done = True
+    item.completed_at = item.completed_at or utcnow()
     record(db, actor, "action.done", "action_item", item_id)
     return item
 

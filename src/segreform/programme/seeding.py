@@ -93,6 +93,9 @@ def seed_programme(engine: Engine, folder: Path | None = None) -> SeedSummary:
                 line.amount_ore = amount
         db.flush()
         _check_lines_within_frames(db)
+        from segreform.programme.agencies import seed_agencies  # the agency registry (programme_people)
+
+        seed_agencies(db)
         return SeedSummary(
             years=len(spec["years"]), focus_areas=len(spec["focus_areas"]),
             development_areas=len(spec["development_areas"]), reforms=len(spec["reforms"]),

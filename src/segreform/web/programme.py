@@ -121,7 +121,7 @@ def login(request: Request, email: str = Form(...), password: str = Form(...)):
         user = authenticate(db, email, password)
     if user is None:
         return _page(request, "programme/login.html", status_code=401, error=True)
-    response = RedirectResponse("/programme/applications", status_code=303)
+    response = RedirectResponse("/programme/home", status_code=303)  # each role's worklist (programme_people)
     start_session(request, response, user)
     response.delete_cookie("segreform_login_csrf")
     return response
@@ -183,93 +183,7 @@ def _ledger_rows(db) -> list[dict]:
 _public_view("ledger", "programme/ledger.html", "rows", _ledger_rows)
 
 
-def _reform_rows(db) -> list[dict]:
-    return [{"code": v.reform.code, "number": v.reform.number, "title_sv": v.reform.title_sv,
-             "title_en": v.reform.title_en, "agency": v.agency_name, "status": v.reform.status,
-             "progress_pct": v.progress_pct, "budget_ore": v.budget_ore, "committed_ore": v.committed_ore,
-             "paid_ore": v.paid_ore, "source": v.reform.source,
-             "milestones": [{"id": m.id, "title": m.title, "due_year": m.due_year, "status": m.status,
-                             "progress_pct": m.progress_pct, "evidence": m.evidence} for m in v.milestones]}
-            for v in reforms.accountability(db)]
-
-
-_public_view("reforms", "programme/reforms.html", "reforms", _reform_rows)
-
-
-@router.post("/programme/milestones/{milestone_id}", dependencies=CSRF)
-def milestone_update(request: Request, milestone_id: int, status: str = Form(...), progress_pct: int = Form(...),
-                     evidence: str = Form(""), user: User = require_role("reform.update")):
-    def work(db):
-        reform = db.get(Reform, require(db, Milestone, milestone_id, "milestone").reform_code)
-        if not access.allowed(db, user, "reform.update", reform_agency_code=reform.agency_code):
-            raise NotAllowed(f"only the responsible agency or the delegation may update reform {reform.code}")
-        reforms.update_milestone(db, milestone_id, status=status, progress_pct=progress_pct, evidence=evidence,
-                                 actor=user.email)
-        return milestone_id
-
-    return _act(request, work, "/programme/reforms")
-
-
-def _network_rows(db) -> list[dict]:
-    rows = []
-    for network in db.scalars(select(Network).order_by(Network.development_area_code)):
-        members = db.execute(select(Organisation.name, Organisation.kind, NetworkMember.first_year)
-                             .join(NetworkMember, NetworkMember.organisation_id == Organisation.id)
-                             .where(NetworkMember.network_id == network.id).order_by(Organisation.name)).all()
-        meetings = []
-        for meeting in db.scalars(select(Meeting).where(Meeting.network_id == network.id).order_by(Meeting.held_on)):
-            items = db.scalars(select(ActionItem).where(ActionItem.meeting_id == meeting.id))
-            meetings.append({"id": meeting.id, "level": meeting.level, "title": meeting.title,
-                             "held_on": meeting.held_on.isoformat(), "agenda": meeting.agenda,
-                             "minutes": meeting.minutes, "decisions": meeting.decisions,
-                             "participants": meeting.participants,
-                             "actions": [{"id": a.id, "description": a.description, "owner": a.owner,
-                                          "due_on": a.due_on.isoformat(), "done": a.done} for a in items]})
-        models = [{"id": m.id, "title": m.title, "description": m.description, "evidence": m.evidence,
-                   "evaluation_ref": m.evaluation_ref}
-                  for m in db.scalars(select(WorkModel).where(WorkModel.network_id == network.id))]
-        rows.append({"id": network.id, "development_area": network.development_area_code, "name": network.name,
-                     "members": [{"name": n, "kind": k, "first_year": y} for n, k, y in members],
-                     "meetings": meetings, "work_models": models})
-    return rows
-
-
-@router.get("/programme/networks")
-def networks_page(request: Request):
-    with db_session(request.app.state.engine) as db:
-        return _page(request, "programme/networks.html", networks=_network_rows(db), levels=networks.LEVELS)
-
-
-@router.get("/api/programme/networks")
-def networks_api(request: Request):
-    with db_session(request.app.state.engine) as db:
-        return _network_rows(db)
-
-
-@router.post("/programme/networks/{network_id}/meetings", dependencies=CSRF)
-def meeting_create(request: Request, network_id: int, level: str = Form(...), title: str = Form(...),
-                   held_on: date = Form(...), agenda: str = Form(""), minutes: str = Form(""),
-                   decisions: str = Form(""), participants: str = Form(""), user: User = require_role("network.edit")):
-    return _act(request, lambda db: networks.add_meeting(
-        db, network_id=network_id, level=level, title=title, held_on=held_on, agenda=agenda, minutes=minutes,
-        decisions=decisions, participants=[p.strip() for p in participants.split(",") if p.strip()],
-        actor=user.email).id, "/programme/networks")
-
-
-@router.post("/programme/meetings/{meeting_id}/actions", dependencies=CSRF)
-def action_create(request: Request, meeting_id: int, description: str = Form(...), owner: str = Form(...),
-                  due_on: date = Form(...), user: User = require_role("network.edit")):
-    return _act(request, lambda db: networks.add_action_item(
-        db, meeting_id=meeting_id, description=description, owner=owner, due_on=due_on, actor=user.email).id,
-        "/programme/networks")
-
-
-@router.post("/programme/networks/{network_id}/models", dependencies=CSRF)
-def work_model_create(request: Request, network_id: int, title: str = Form(...), description: str = Form(...),
-                      evidence: str = Form(""), user: User = require_role("network.edit")):
-    return _act(request, lambda db: networks.add_work_model(
-        db, network_id=network_id, title=title, description=description, evidence=evidence, actor=user.email).id,
-        "/programme/networks")
+# Reforms and milestones: segreform.web.programme_reforms; networks: segreform.web.programme_networks.
 
 
 def _eligibility_rows(request: Request, lang: str) -> list[dict]:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -69,7 +70,7 @@ class Organisation(Base):
     lanskod: Mapped[str | None] = mapped_column(String(2), nullable=True)
     __table_args__ = (
         CheckConstraint(
-            "kind in ('municipality','region','civil_society','agency','delegation')", name="kind_known"
+            "kind in ('municipality','region','civil_society','agency','delegation','research')", name="kind_known"
         ),
     )
 
@@ -304,6 +305,8 @@ class Meeting(Base):
     minutes: Mapped[str] = mapped_column(Text, default="")
     decisions: Mapped[str] = mapped_column(Text, default="")
     participants: Mapped[list] = mapped_column(JSON)
+    # Minutes are for the network's members until an officer publishes them (0005_programme_people).
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (
         CheckConstraint("level in ('political','management','practitioners')", name="level_known"),
     )
@@ -317,6 +320,7 @@ class ActionItem(Base):
     owner: Mapped[str] = mapped_column(Text)
     due_on: Mapped[date] = mapped_column(Date)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class WorkModel(Base):
@@ -342,6 +346,8 @@ class User(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("prog_organisation.id"), nullable=True)
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an admin's reset or invitation: the one-time password must be replaced at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (
         CheckConstraint(
             "role in ('admin','officer','reviewer','applicant','agency','researcher','public')", name="role_known"
