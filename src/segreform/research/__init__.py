@@ -1,0 +1,23 @@
+"""segreform.research: programme-linked evaluation, built on the pure estimators of :mod:`segreform.evaluate`.
+
+:mod:`~segreform.research.plans` registers evaluation plans (outcome, estimator, treated units from the
+programme's decisions, comparison pool) before the outcomes arrive; :mod:`~segreform.research.runs` estimates
+them on the stored data and keeps every run with the releases it read; :mod:`~segreform.research.report`
+writes the HTML/PDF report of a run.
+
+Continuous evaluation (re-run the plans whose data changed after each import) is switched on by
+:func:`install`, called once at start-up by the web application and the command line; importing this
+package registers nothing.
+"""
+
+from __future__ import annotations
+
+from segreform.data.writer import on_import
+from segreform.research.runs import rerun_on_import
+
+__all__ = ["install"]
+
+
+def install() -> None:
+    """Register continuous evaluation as an after-import step of the data layer (idempotent)."""
+    on_import(rerun_on_import)
