@@ -19,16 +19,13 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from segreform.measure._validate import MeasureInputError, as_list, counts_table
 from segreform.measure.kernels import check_params, prepare, segment_sums
 from segreform.measure.multigroup import _entropy, _mutual_information_nat
+from segreform.measure.table import MeasureInputError, TableSpec, as_list, checked, segment_position
 
 
 def _log_base(base: float) -> float:
-    try:
-        return float(np.log(check_params({"base": base})["base"]))
-    except ValueError as exc:
-        raise MeasureInputError(str(exc)) from None
+    return float(np.log(checked(check_params, {"base": base})["base"]))
 
 
 def _sorted_codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -93,7 +90,7 @@ def decompose_nested(
             bad = data.groupby([*by, unit], dropna=False, observed=True)[column].transform("nunique").gt(1).to_numpy()
             i = int(np.flatnonzero(bad)[0])
             raise MeasureInputError(f"area {data[unit].iloc[i]!r} lies in more than one {column!r}", column, i, data.index[i])
-    table = counts_table(data, unit, groups, group_col, count_col, [*by, *nesting])
+    table = TableSpec.of(unit, groups, group_col, count_col, [*by, *nesting]).read(data)
     seg = prepare(table.counts, table.segment_ids, table.n_segments)
     finest_keys = table.keys
     levels = [*nesting, unit]
@@ -181,9 +178,7 @@ def shapley_change(first: np.ndarray, second: np.ndarray) -> dict[str, float]:
 
 
 def _segment_table(table, key, role: str) -> tuple[np.ndarray, np.ndarray]:
-    from segreform.measure.api import _segment_position
-
-    s = _segment_position(table, key, role)
+    s = segment_position(table, key, role)
     lo, hi = np.searchsorted(table.segment_ids, [s, s + 1])
     return table.counts[lo:hi], table.units[lo:hi]
 
@@ -216,7 +211,7 @@ def decompose_change(
     log_base = _log_base(base)
     if not by:
         raise MeasureInputError("decompose_change needs by= columns that tell the two segments apart")
-    table = counts_table(data, unit, groups, group_col, count_col, by)
+    table = TableSpec.of(unit, groups, group_col, count_col, by).read(data)
     (c1, u1), (c2, u2) = _segment_table(table, first, "first"), _segment_table(table, second, "second")
     m1, m2 = _m_nats(c1), _m_nats(c2)
     live1 = pd.Index(u1[c1.sum(axis=1) > 0])

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
+from scipy.special import gammaln
 from tqdm.auto import tqdm
 
 from segreform.measure.area_bootstrap import AreaResampler, draw_area_picks
@@ -371,8 +372,6 @@ def expected_dissimilarity(unit_sizes, share: float) -> float:
     simulated ``expected`` of :func:`segreform.measure.expected_indices` re-estimates the share in
     every draw, as a researcher computing D on random data would, and comes out slightly higher.
     """
-    from scipy.special import gammaln
-
     sizes = np.asarray(unit_sizes, dtype=np.float64)
     if sizes.ndim != 1 or sizes.size == 0 or (sizes < 0).any() or (sizes != np.round(sizes)).any():
         raise ValueError("unit_sizes must be a non-empty 1-D array of whole numbers >= 0")

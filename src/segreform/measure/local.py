@@ -7,8 +7,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from segreform.measure._validate import MeasureInputError, counts_table
 from segreform.measure.kernels import Segments, check_params, prepare
+from segreform.measure.table import MeasureInputError, TableSpec, checked
 
 LOCAL_INDEX_NAMES: tuple[str, ...] = ("location_quotient", "local_entropy", "local_segregation")
 
@@ -68,11 +68,8 @@ def local_indices(
     unknown = [n for n in names if n not in LOCAL_INDEX_NAMES]
     if unknown:
         raise MeasureInputError(f"unknown local index {unknown[0]!r}; choose from: {', '.join(LOCAL_INDEX_NAMES)}")
-    try:
-        params = check_params({"base": base})
-    except ValueError as exc:
-        raise MeasureInputError(str(exc)) from None
-    table = counts_table(data, unit, groups, group_col, count_col, by)
+    params = checked(check_params, {"base": base})
+    table = TableSpec.of(unit, groups, group_col, count_col, by).read(data)
     seg = prepare(table.counts, table.segment_ids, table.n_segments)
     weight = np.where(seg.T[seg.seg] > 0, seg.t / seg.T[seg.seg], np.nan)
     n_units, n_groups = table.counts.shape
