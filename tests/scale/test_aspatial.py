@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segreform.measure import INDEX_NAMES, indices
+from segreform.measure import INDEX_NAMES, MeasureInputError, indices
 from segreform.scale.aspatial import (
     ASPATIAL,
     combine,
@@ -82,8 +82,8 @@ def test_any_split_of_any_table_gives_the_engine_result(counts, segments, cut):
 
 def test_bad_count_names_column_and_row():
     frame = pd.DataFrame({"a": [1, 2, -3], "b": [1, 1, 1]}, index=[10, 11, 12])
-    with pytest.raises(ValueError, match=r"column 'a' row 12 \(partition 4\).*non-negative"):
-        totals_partial(frame, ["a", "b"], (), " (partition 4)")
+    with pytest.raises(MeasureInputError, match=r"column 'a', row 12: count is negative \(-3\)"):
+        totals_partial(frame, ["a", "b"], ())
     frame.loc[12, "a"] = np.nan
-    with pytest.raises(ValueError, match="column 'a' row 12"):
+    with pytest.raises(MeasureInputError, match="column 'a', row 12: count is missing"):
         totals_partial(frame, ["a", "b"])

@@ -9,7 +9,7 @@ same message.
   long: ``group_col``/``count_col``) and the segment columns ``by``;
 * :meth:`TableSpec.read` validates a pandas table into a :class:`CountsTable` (units sorted by
   segment), :meth:`TableSpec.check_columns` checks any frame's columns (a Dask frame too) first;
-* :func:`check_counts` and :func:`check_keys` validate count and key columns of one (partition of a) table;
+* :func:`require_columns`, :func:`check_counts` and :func:`check_keys` validate the columns, counts and keys of one (partition of a) table;
 * :func:`segment_position` finds a segment by its key;
 * :func:`focal_columns`, :func:`check_draws`, :func:`checked` and :func:`check_options` are the
   argument checks shared by every front end; :func:`long_result` builds the long output table.
@@ -50,6 +50,7 @@ __all__ = [
     "long_result",
     "options_of",
     "plain",
+    "require_columns",
     "segment_position",
 ]
 
@@ -107,6 +108,11 @@ class TableSpec:
         """Validate ``data`` and return its units sorted by segment (raises :class:`MeasureInputError`)."""
         return counts_table(data, self.unit, list(self.groups) or None, self.group_col, self.count_col,
                             list(self.by), require_integer)
+
+
+def require_columns(frame, columns: Sequence[str], role: str) -> None:
+    """Refuse a frame (pandas or Dask) without one of ``columns``; ``role`` says what the column is for."""
+    _require_columns(frame, columns, role)
 
 
 def check_keys(data: pd.DataFrame, columns: Sequence[str]) -> None:
