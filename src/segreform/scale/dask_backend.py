@@ -16,14 +16,15 @@ Two strategies, chosen by ``strategy=`` (``"auto"`` picks for you):
     the number of workers, buckets or partitions, and a task lost with a worker is recomputed
     to the same value.
 
-Row numbers in error messages of the ``"segments"`` strategy count rows of the whole input
-(partitions in order); the ``"sums"`` strategy names the partition and the row within it.
+Both strategies read the table through :mod:`segreform.measure.table`: bad input gets the same
+:class:`~segreform.measure.MeasureInputError` with the same message as on one machine, and row numbers
+in messages count rows of the whole input (partitions in order).
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -42,10 +43,10 @@ from segreform.measure.table import (
     focal_columns,
     long_result,
     options_of,
-    plain,
 )
 from segreform.scale import aspatial
 from segreform.scale.cluster import connect, wait_with_progress
+from segreform.scale.partitions import check_unique_ids, number_rows, row_offsets
 
 __all__ = ["run_indices_distributed", "expected_indices_distributed", "read_frame", "STRATEGIES", "OPTIONS"]
 
@@ -111,62 +112,6 @@ def _first_pass(frame: pd.DataFrame, spec: TableSpec, with_ratios: bool):
     return totals, aspatial.ratios_partial(frame, groups, by, validated=True) if with_ratios else None
 
 
-def _id_hash_buckets(frame: pd.DataFrame, keys: list[str], n_buckets: int, offset: int) -> list[tuple]:
-    """(hashes, global row numbers) of the partition's (segment, area) keys, split into hash buckets."""
-    hashes = pd.util.hash_pandas_object(frame[keys], index=False).to_numpy()
-    rows = np.arange(offset, offset + len(frame), dtype=np.int64)
-    bucket = hashes % np.uint64(n_buckets)
-    return [(hashes[bucket == b], rows[bucket == b]) for b in range(n_buckets)]
-
-
-def _first_repeat(*pieces: tuple) -> tuple[int, int] | None:
-    """In one hash bucket: (first row, repeating row) of the earliest repeated key hash, or None."""
-    hashes = np.concatenate([p[0] for p in pieces])
-    rows = np.concatenate([p[1] for p in pieces])
-    order = np.lexsort((rows, hashes))
-    hashes, rows = hashes[order], rows[order]
-    repeats = np.flatnonzero(hashes[1:] == hashes[:-1])
-    if not repeats.size:
-        return None
-    k = repeats[np.argmin(rows[repeats + 1])]
-    return int(rows[k]), int(rows[k + 1])
-
-
-def _offsets(client, parts: list) -> np.ndarray:
-    """Position in the whole input of each partition's first row, and the number of rows at the end."""
-    lengths = client.gather([client.submit(len, part) for part in parts])
-    return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-
-
-def _row_at(part: pd.DataFrame, at: int) -> pd.Series:
-    return part.iloc[at]
-
-
-def _check_unique_ids(client, parts: list, keys: list[str], offsets: np.ndarray, progress: bool) -> None:
-    """Refuse an area that appears twice in a segment, as the single-machine engine does, without
-    bringing the ids together: key hashes are bucketed, and each bucket is checked by one task."""
-    n_buckets = max(1, len(parts))
-    split = [client.submit(_id_hash_buckets, part, keys, n_buckets, int(offsets[i])) for i, part in enumerate(parts)]
-    checks = [
-        client.submit(_first_repeat, *[client.submit(operator.getitem, piece, b) for piece in split])
-        for b in range(n_buckets)
-    ]
-    wait_with_progress(checks, "checking area ids", progress)
-    found = sorted((pair for pair in client.gather(checks) if pair is not None), key=lambda pair: pair[1])
-    for first, repeat in found:
-        rows = []
-        for row in (first, repeat):
-            i = int(np.searchsorted(offsets, row, side="right") - 1)
-            rows.append(client.submit(_row_at, parts[i], int(row - offsets[i])).result())
-        if all(rows[0][c] == rows[1][c] for c in keys):  # not a hash collision
-            key = ", ".join(f"{c}={plain(rows[1][c])!r}" for c in keys)
-            raise MeasureInputError(
-                f"the same area appears twice ({key}; first at row {first}); "
-                "each area may appear once per segment: aggregate or pass the right by= columns",
-                keys[-1], repeat, repeat,
-            )
-
-
 def _run_sums(client, frame, options: dict, names: list[str], params: dict, progress: bool) -> pd.DataFrame:
     spec: TableSpec = options["spec"]
     groups, by = list(spec.groups), list(spec.by)
@@ -174,10 +119,10 @@ def _run_sums(client, frame, options: dict, names: list[str], params: dict, prog
         raise MeasureInputError(f"need at least two groups, got {groups!r}")
     focal = [groups[k] for k in focal_columns(options["focal"], groups)]
     parts = client.compute(frame.to_delayed())
-    offsets = _offsets(client, parts)
+    offsets = row_offsets(client, parts)
     # Rows labelled by their position in the whole input: errors name the row as indices() does.
-    parts = [client.submit(_number_rows, part, int(offset)) for part, offset in zip(parts, offsets)]
-    _check_unique_ids(client, parts, [*by, spec.unit], offsets, progress)
+    parts = [client.submit(number_rows, part, int(offset)) for part, offset in zip(parts, offsets)]
+    check_unique_ids(client, parts, [*by, spec.unit], offsets, progress)
     with_ratios = bool({"gini", "multi_gini"} & set(names))
     first = [client.submit(_first_pass, part, spec, with_ratios) for part in parts]
     wait_with_progress(first, "pass 1 of 2 (totals)", progress)
@@ -200,13 +145,6 @@ def _run_sums(client, frame, options: dict, names: list[str], params: dict, prog
 
 
 # --- the "segments" strategy: whole segments per bucket, measure's own kernels ----------------
-
-
-def _number_rows(frame: pd.DataFrame, offset: int) -> pd.DataFrame:
-    """Label rows by their position in the whole input, so errors and order refer to it."""
-    frame = frame.copy()
-    frame.index = pd.RangeIndex(offset, offset + len(frame))
-    return frame
 
 
 def _split_by_segment(frame: pd.DataFrame, by: list[str], n_buckets: int) -> list[pd.DataFrame]:
@@ -296,9 +234,9 @@ def _run_segments(
     spec: TableSpec = options["spec"]
     by = list(spec.by)
     parts = client.compute(frame.to_delayed())
-    offsets = _offsets(client, parts)[:-1]
+    offsets = row_offsets(client, parts)[:-1]
     n_buckets = len(parts) if by else 1
-    numbered = [client.submit(_number_rows, part, int(offset)) for part, offset in zip(parts, offsets)]
+    numbered = [client.submit(number_rows, part, int(offset)) for part, offset in zip(parts, offsets)]
     splits = [client.submit(_split_by_segment, part, by, n_buckets) for part in numbered]
     pieces = [[client.submit(operator.getitem, split, b) for split in splits] for b in range(n_buckets)]
     require_integer = stream is not None
