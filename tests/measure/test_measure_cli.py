@@ -45,7 +45,7 @@ def test_parquet_in_json_out_with_bootstrap(csv_file, tmp_path):
     assert result.exit_code == 0, result.stderr
     rows = json.loads(out.read_text())
     assert len(rows) == 2
-    assert list(rows[0])[:7] == ["kommun", "index", "group", "value", "se", "ci_low", "ci_high"]
+    assert list(rows[0])[:7] == ["kommun", "index", "group", "estimate", "se", "ci_low", "ci_high"]
     assert all(r["se"] > 0 for r in rows)
 
 

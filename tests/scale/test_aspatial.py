@@ -33,10 +33,10 @@ def _split_run(frame, groups, by, cuts, **options):
 
 def assert_same_table(result: pd.DataFrame, expected: pd.DataFrame, tol: float = 1e-12) -> None:
     """Same rows in the same order, values equal to ``tol`` (relative and absolute), NaN where NaN."""
-    keys = [c for c in expected.columns if c != "value"]
+    keys = [c for c in expected.columns if c != "estimate"]
     assert list(result.columns) == list(expected.columns)
     pd.testing.assert_frame_equal(result[keys].astype(str), expected[keys].astype(str))
-    np.testing.assert_allclose(result["value"].to_numpy(float), expected["value"].to_numpy(float),
+    np.testing.assert_allclose(result["estimate"].to_numpy(float), expected["estimate"].to_numpy(float),
                                rtol=tol, atol=tol, equal_nan=True)
 
 
@@ -53,7 +53,7 @@ def test_split_sums_equal_measure_indices_by_segment():
     expected = indices(frame, unit="cell", groups=groups, by="region", atkinson_b=0.3, base=np.e)
     result = _split_run(frame, groups, ["region"], [0, 5_000, 5_001, 12_000], atkinson_b=0.3, base=np.e)
     assert_same_table(result, expected)
-    assert result.loc[(result["region"] == 2) & (result["group"] == "group_4"), "value"].isna().all()
+    assert result.loc[(result["region"] == 2) & (result["group"] == "group_4"), "estimate"].isna().all()
 
 
 def test_one_segment_and_focal_groups():

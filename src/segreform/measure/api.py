@@ -105,7 +105,7 @@ def indices(
     -------
     pandas.DataFrame
         One row per segment, index and group: the ``by`` columns, ``index``, ``group`` (the focal
-        group of a two-group index, ``""`` for a multigroup index) and ``value``; with bootstrap
+        group of a two-group index, ``""`` for a multigroup index) and ``estimate``; with bootstrap
         also ``se``, ``ci_low``, ``ci_high`` and ``bias_corrected``. Undefined values are NaN
         (see docs/measure.md, edge cases).
 
@@ -120,7 +120,7 @@ def indices(
     names, params, table, focal_positions, estimates = _prepare_call(
         data, TableSpec.of(unit, groups, group_col, count_col, by), focal, index, params, require_integer=bootstrap > 0
     )
-    columns: dict[str, Mapping[str, np.ndarray]] = {"value": estimates}
+    columns: dict[str, Mapping[str, np.ndarray]] = {"estimate": estimates}
     if bootstrap:
         columns.update(_bootstrap(table, names, estimates, focal_positions, params, bootstrap, seed, ci, n_jobs,
                                   progress, bootstrap_by))
@@ -169,14 +169,14 @@ def expected_indices(
     Returns
     -------
     pandas.DataFrame
-        ``by`` columns, ``index``, ``group``, ``value``, ``expected``, ``null_sd`` and
+        ``by`` columns, ``index``, ``group``, ``estimate``, ``expected``, ``null_sd`` and
         ``p_value`` (share of random allocations at least as segregated, ``(k+1)/(n+1)``).
     """
     params = _split_params(expected_indices, atkinson_b, base, unknown)
     names, params, table, focal_positions, estimates = _prepare_call(
         data, TableSpec.of(unit, groups, group_col, count_col, by), focal, index, params, require_integer=True
     )
-    columns: dict[str, Mapping[str, np.ndarray]] = {"value": estimates}
+    columns: dict[str, Mapping[str, np.ndarray]] = {"estimate": estimates}
     columns.update(checked(
         inference.null_summary, estimates, table.counts, table.segment_ids, table.n_segments,
         params, draws, seed, n_jobs, progress,
@@ -211,7 +211,7 @@ def compare_segments(
     Returns
     -------
     pandas.DataFrame
-        ``index``, ``group``, ``value_first``, ``value_second``, ``difference`` (second minus
+        ``index``, ``group``, ``estimate_first``, ``estimate_second``, ``difference`` (second minus
         first), ``se``, ``ci_low``, ``ci_high`` (of the difference) and ``p_value``
         (two-sided, ``(k+1)/(n+1)``, never 0).
     """

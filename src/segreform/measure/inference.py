@@ -347,13 +347,13 @@ def difference_test(
             pool.shutdown()
     alpha = (1 - ci) / 2
     out: dict[str, dict[str, np.ndarray]] = {c: {} for c in
-                                             ("value_first", "value_second", "difference", "se", "ci_low", "ci_high", "p_value")}
+                                             ("estimate_first", "estimate_second", "difference", "se", "ci_low", "ci_high", "p_value")}
     with np.errstate(invalid="ignore"):
         for name in names:
             observed = estimates[1][name][0] - estimates[0][name][0]
             simulated = replicates[1][name] - replicates[0][name]
-            out["value_first"][name] = estimates[0][name][0]
-            out["value_second"][name] = estimates[1][name][0]
+            out["estimate_first"][name] = estimates[0][name][0]
+            out["estimate_second"][name] = estimates[1][name][0]
             out["difference"][name] = observed
             out["se"][name] = np.nanstd(simulated, axis=0, ddof=1)
             out["ci_low"][name] = np.nanquantile(simulated, alpha, axis=0)

@@ -234,7 +234,7 @@ def finalize(
     atkinson_b: float = 0.5,
     base: float = 2.0,
 ) -> pd.DataFrame:
-    """The long result table ``<by>, index, group, value`` from merged totals, sums and share tables."""
+    """The long result table ``<by>, index, group, estimate`` from merged totals, sums and share tables."""
     key_names = _key_names(by)
     groups = list(groups)
     K = len(groups)
@@ -299,12 +299,12 @@ def finalize(
             piece = keys.iloc[np.repeat(np.arange(n_segments), len(focal_positions))].reset_index(drop=True)
             piece["index"] = name
             piece["group"] = np.tile(np.array([groups[k] for k in focal_positions], dtype=object), n_segments)
-            piece["value"] = two[name][:, focal_positions].ravel()
+            piece["estimate"] = two[name][:, focal_positions].ravel()
         elif name in MULTIGROUP:
             piece = keys.copy()
             piece["index"] = name
             piece["group"] = ""
-            piece["value"] = multi[name]
+            piece["estimate"] = multi[name]
         else:
             raise ValueError(f"unknown index {name!r}; choose from {', '.join(ASPATIAL)}")
         pieces.append(piece)

@@ -273,9 +273,9 @@ def _run_segments(
 
     n_segments = len(keys)
     columns_out: dict[str, dict[str, np.ndarray]] = {}
-    gathered = client.gather({"value": estimates, **({"summary": summaries} if summaries else {})})
-    for b, arrays in gathered["value"].items():
-        _place(columns_out.setdefault("value", {}), arrays, positions[b], n_segments)
+    gathered = client.gather({"estimate": estimates, **({"summary": summaries} if summaries else {})})
+    for b, arrays in gathered["estimate"].items():
+        _place(columns_out.setdefault("estimate", {}), arrays, positions[b], n_segments)
     for b, summary in gathered.get("summary", {}).items():
         for column, arrays in summary.items():
             _place(columns_out.setdefault(column, {}), arrays, positions[b], n_segments)
