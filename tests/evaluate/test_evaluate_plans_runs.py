@@ -103,8 +103,7 @@ def test_importing_new_outcome_data_reruns_the_plan_by_itself(engine, tmp_path):
 
     from segreform.data.generic import import_file
     from segreform.data.writer import AFTER_IMPORT
-    from segreform.research import install
-    from segreform.research.runs import rerun_on_import
+    from segreform.research import install, rerun_on_import
 
     install()
     install()  # idempotent: one registration, one re-run per import

@@ -1,4 +1,7 @@
-"""CLI commands for the data job: init, import (px, scb, kolada, file), datasets, export, areas."""
+"""CLI commands for the data job: init, import (px, scb, kolada, file), datasets, export, areas.
+
+Imports inside commands: see :mod:`segreform.cli` (start-up cost of ``segreform --help``).
+"""
 
 from __future__ import annotations
 

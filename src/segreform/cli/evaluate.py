@@ -3,6 +3,8 @@
 Each reads a long panel (CSV, with ``,`` or ``;`` separators, or Parquet) and writes the tidy result
 as JSON (estimates with standard errors and intervals, weights, diagnostics) to ``-o`` or stdout. A
 bad column or an impossible design exits with code 2 and a one-line reason.
+
+Imports inside commands: see :mod:`segreform.cli` (start-up cost of ``segreform --help``).
 """
 
 from __future__ import annotations

@@ -160,9 +160,3 @@ def rerun_after_import(engine: Engine, trigger: str = "import") -> list[int]:
             continue
         new_runs.append(run_plan(engine, plan.id, trigger=trigger))
     return new_runs
-
-
-def rerun_on_import(engine: Engine, result) -> str | None:
-    """After-import step (registered by :func:`segreform.research.install`): continuous evaluation."""
-    new_runs = rerun_after_import(engine, trigger="import")
-    return f"re-ran {len(new_runs)} evaluation plan(s) on the new data: runs {new_runs}" if new_runs else None
