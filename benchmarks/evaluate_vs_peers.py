@@ -32,7 +32,7 @@ import pandas as pd
 warnings.filterwarnings("ignore")
 
 from segreform.evaluate.did import callaway_santanna  # noqa: E402
-from segreform.evaluate.synth import Predictor, fit_unit, placebo_fits, prepare  # noqa: E402
+from segreform.evaluate.synth import Predictor, fit_unit, placebo_fits, synth_data  # noqa: E402
 from segreform.evaluate.synth_kernels import weights_for_v  # noqa: E402
 
 YEARS = np.arange(2010, 2025)
@@ -122,7 +122,7 @@ def bench_synth(panel: pd.DataFrame, n_placebos: int, maxiter: int, peer_sample:
     units = sorted(panel.unit.unique())
     print(f"\n(b) synthetic control, nested V search, 7 predictors, {len(units) - 1} donors, "
           f"{n_placebos} placebo refits (pysyncon: Nelder-Mead maxiter={maxiter}, one process)")
-    data = prepare(panel, "unit", "year", "y", units[0], START, PREDICTORS)
+    data = synth_data(panel, "unit", "year", "y", units[0], START, PREDICTORS)
     donors = np.arange(1, len(units))
     placebo_units = list(range(1, 1 + n_placebos))
     fit_unit(data, 0, donors[:20])  # compile outside the timing (numba caches it on disk anyway)

@@ -164,7 +164,7 @@ def main() -> None:
     cluster_peaks = {}
     for workers in worker_counts:
         startup, seconds, peaks, baselines, result = run_cluster(path, workers)
-        diff = np.nanmax(np.abs(result["value"].to_numpy() - expected["value"].to_numpy()))
+        diff = np.nanmax(np.abs(result["estimate"].to_numpy() - expected["estimate"].to_numpy()))
         cluster_peaks[workers] = sum(p - b for p, b in zip(peaks, baselines))
         peak_text = ", ".join(f"{p / MIB:,.0f}" for p in peaks)
         print(f"{f'dask, {workers} worker(s)':<22}{seconds:9.2f}{single_s / seconds:8.2f}  "
@@ -407,7 +407,7 @@ def largest_n_report(budget: int, rows_per_partition: int, directory: Path | Non
             and single_tried[files].fitted and cluster_tried[files].fitted]
     differences = {
         files * rows_per_partition: float(np.nanmax(np.abs(
-            cluster_tried[files].result["value"].to_numpy() - single_tried[files].result["value"].to_numpy())))
+            cluster_tried[files].result["estimate"].to_numpy() - single_tried[files].result["estimate"].to_numpy())))
         for files in both
     }
     print(f"\nsearch took {(time.perf_counter() - started) / 60:.1f} min")

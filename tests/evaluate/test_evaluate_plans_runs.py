@@ -7,8 +7,8 @@ from sqlalchemy import inspect
 
 from evaluate_store_data import (TREATED, VARIABLE, add_areas, add_release, eligibility, participation)
 from segreform.evaluate.panel import DesignError
-from segreform.evaluate.plans import get_plan, list_plans, register_plan
-from segreform.evaluate.runs import analysis_dataset, list_runs, rerun_after_import, run_plan
+from segreform.research.plans import get_plan, list_plans, register_plan
+from segreform.research.runs import analysis_dataset, list_runs, rerun_after_import, run_plan
 
 
 def register(engine, **overrides):
@@ -97,12 +97,17 @@ def test_synth_plan_with_several_treated_is_refused_with_reason(engine):
 
 
 def test_importing_new_outcome_data_reruns_the_plan_by_itself(engine, tmp_path):
-    """Continuous evaluation: the importer, not the user, triggers the re-run (segreform.data.writer.on_import)."""
+    """Continuous evaluation: the importer, not the user, triggers the re-run (registered by segreform.research.install at start-up)."""
     import numpy as np
     import pandas as pd
 
-    import segreform.evaluate  # noqa: F401  (registers the after-import step)
     from segreform.data.generic import import_file
+    from segreform.data.writer import AFTER_IMPORT
+    from segreform.research import install, rerun_on_import
+
+    install()
+    install()  # idempotent: one registration, one re-run per import
+    assert AFTER_IMPORT.count(rerun_on_import) == 1
 
     add_areas(engine)
     plan_id = register(engine)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from segreform.evaluate.report import caveats, render_html
+from segreform.research.report import caveats, render_html
 from segreform.evaluate.results import Estimate, EvaluationResult
 
 

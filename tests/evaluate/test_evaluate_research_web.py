@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from evaluate_store_data import VARIABLE, add_areas, add_release, eligibility, participation
-from segreform.evaluate.plans import attach_researcher, register_plan
-from segreform.evaluate.runs import rerun_after_import
+from segreform.research.plans import attach_researcher, register_plan
+from segreform.research.runs import rerun_after_import
 from segreform.programme import accounts
 from segreform.store import transaction
 from segreform.web.app import create_app
@@ -106,7 +106,7 @@ def test_report_html_has_plots_estimate_diagnostics_and_caveats(workspace):
 
 @pytest.mark.slow
 def test_report_pdf(workspace, engine):
-    from segreform.evaluate.report import find_chromium
+    from segreform.research.report import find_chromium
 
     if engine.dialect.name != "sqlite":
         pytest.skip("the PDF is printed from the same HTML on every backend; printing it once is enough")

@@ -7,7 +7,7 @@ import pytest
 from scipy.optimize import minimize
 
 from evaluate_references import ADH_PREDICTORS, ADH_PUBLISHED_WEIGHTS
-from segreform.evaluate.synth import fit_with_weights, parse_predictors, prepare
+from segreform.evaluate.synth import fit_with_weights, parse_predictors, synth_data
 from segreform.evaluate.synth_kernels import simplex_least_squares
 
 
@@ -36,7 +36,7 @@ def test_donor_weights_beside_the_published_ones(adh_fit):
 
 
 def test_found_optimum_fits_the_pre_period_at_least_as_well_as_the_published_weights(adh_fit, smoking):
-    data = prepare(smoking, "state", "year", "cigsale", "California", 1989, parse_predictors(ADH_PREDICTORS))
+    data = synth_data(smoking, "state", "year", "cigsale", "California", 1989, parse_predictors(ADH_PREDICTORS))
     published_gaps = fit_with_weights(data, ADH_PUBLISHED_WEIGHTS)
     published_rmspe = float(np.sqrt(np.mean(published_gaps[data.pre] ** 2)))
     ours = adh_fit.diagnostics["pre_rmspe"]

@@ -25,4 +25,4 @@ def value_of(result: pd.DataFrame, index: str, group: str = "", **keys) -> float
     for column, value in keys.items():
         rows = rows[rows[column] == value]
     assert len(rows) == 1, rows
-    return float(rows["value"].iloc[0])
+    return float(rows["estimate"].iloc[0])

@@ -45,7 +45,7 @@ def test_parquet_in_json_out_with_bootstrap(csv_file, tmp_path):
     assert result.exit_code == 0, result.stderr
     rows = json.loads(out.read_text())
     assert len(rows) == 2
-    assert list(rows[0])[:7] == ["kommun", "index", "group", "value", "se", "ci_low", "ci_high"]
+    assert list(rows[0])[:7] == ["kommun", "index", "group", "estimate", "se", "ci_low", "ci_high"]
     assert all(r["se"] > 0 for r in rows)
 
 
@@ -71,7 +71,7 @@ def test_bootstrap_by_areas_matches_the_library_and_differs_from_individuals(csv
 def test_stdout_csv_and_atkinson_b(csv_file):
     low = run("indices", csv_file, "--unit", "area", "--groups", "a,b", "--index", "atkinson", "--atkinson-b", "0.1", "--by", "kommun")
     high = run("indices", csv_file, "--unit", "area", "--groups", "a,b", "--index", "atkinson", "--atkinson-b", "0.9", "--by", "kommun")
-    assert low.exit_code == 0 and low.stdout.startswith("kommun,index,group,value")
+    assert low.exit_code == 0 and low.stdout.startswith("kommun,index,group,estimate")
     assert low.stdout != high.stdout
 
 

@@ -26,12 +26,12 @@ def test_same_seed_same_numbers_for_any_number_of_workers():
 def test_bootstrap_columns_are_sane():
     data = random_wide(6, n_segments=1, n_units=60)
     result = indices(data, unit="area", groups=["a", "b", "c"], index=NAMES, bootstrap=200, seed=1)
-    assert list(result.columns) == ["index", "group", "value", "se", "ci_low", "ci_high", "bias_corrected"]
+    assert list(result.columns) == ["index", "group", "estimate", "se", "ci_low", "ci_high", "bias_corrected"]
     assert (result["se"] > 0).all()
     assert (result["ci_low"] < result["ci_high"]).all()
     # Resampling individuals inflates segregation in small samples, so the correction lowers the estimate.
     d = result[result["index"] == "mutual_information"].iloc[0]
-    assert d["bias_corrected"] < d["value"]
+    assert d["bias_corrected"] < d["estimate"]
 
 
 def test_bootstrap_tables_keep_the_total_and_follow_a_generator():
@@ -46,7 +46,7 @@ def test_bootstrap_tables_keep_the_total_and_follow_a_generator():
 def test_random_allocation_gives_a_smaller_expected_value_for_a_segregated_table():
     frame = pd.DataFrame({"area": range(20), "a": [30] * 10 + [0] * 10, "b": [0] * 10 + [30] * 10})
     result = expected_indices(frame, unit="area", groups=["a", "b"], focal="a", index=["dissimilarity", "theil_h"], draws=99, seed=2)
-    assert (result["value"] == 1.0).all()
+    assert (result["estimate"] == 1.0).all()
     assert (result["expected"] < 0.5).all()
     assert np.allclose(result["p_value"], 1 / 100)  # (0 + 1) / (99 + 1): never 0
 
@@ -71,7 +71,7 @@ def test_focal_pair_resampling_is_the_same_bootstrap_as_full_tables():
     options = dict(unit="area", groups=["a", "b", "c"], focal="a", bootstrap=2000, seed=1)
     pair = indices(data, index="dissimilarity", **options)  # resamples (a, rest) per area
     full = indices(data, index=["dissimilarity", "theil_h"], **options).iloc[:1]  # resamples all three groups
-    assert pair["value"].iloc[0] == full["value"].iloc[0]
+    assert pair["estimate"].iloc[0] == full["estimate"].iloc[0]
     assert pair["se"].iloc[0] == pytest.approx(full["se"].iloc[0], rel=0.1)
     assert pair["bias_corrected"].iloc[0] == pytest.approx(full["bias_corrected"].iloc[0], abs=0.01)
 

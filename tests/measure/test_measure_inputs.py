@@ -18,7 +18,7 @@ GROUPS = ["a", "b", "c"]
 
 def test_output_shape_and_order(wide):
     result = indices(wide, unit="area", groups=GROUPS, by="kommun")
-    assert list(result.columns) == ["kommun", "index", "group", "value"]
+    assert list(result.columns) == ["kommun", "index", "group", "estimate"]
     n_two, n_multi = 7, len(INDEX_NAMES) - 7
     assert len(result) == 3 * (n_two * 3 + n_multi)
     assert set(result[result["index"] == "theil_h"]["group"]) == {""}
@@ -44,7 +44,7 @@ def test_segments_equal_separate_calls(wide):
 def test_several_by_columns_and_focal(wide):
     data = wide.assign(year=np.where(wide.index % 2 == 0, 2020, 2021))
     result = indices(data, unit="area", groups=GROUPS, by=["kommun", "year"], focal="b", index="dissimilarity")
-    assert list(result.columns) == ["kommun", "year", "index", "group", "value"]
+    assert list(result.columns) == ["kommun", "year", "index", "group", "estimate"]
     assert len(result) == 6 and set(result["group"]) == {"b"}
 
 
@@ -59,9 +59,9 @@ def test_a_pair_of_groups_is_those_two_groups_only(wide):
 def test_base_changes_m_but_not_h(wide):
     nats = indices(wide, unit="area", groups=GROUPS, index=["mutual_information", "theil_h"], base=math.e, by="kommun")
     bits = indices(wide, unit="area", groups=GROUPS, index=["mutual_information", "theil_h"], base=2, by="kommun")
-    m_ratio = bits[bits["index"] == "mutual_information"]["value"].to_numpy() / nats[nats["index"] == "mutual_information"]["value"].to_numpy()
+    m_ratio = bits[bits["index"] == "mutual_information"]["estimate"].to_numpy() / nats[nats["index"] == "mutual_information"]["estimate"].to_numpy()
     np.testing.assert_allclose(m_ratio, 1 / math.log(2), rtol=1e-12)
-    np.testing.assert_allclose(bits[bits["index"] == "theil_h"]["value"], nats[nats["index"] == "theil_h"]["value"], rtol=1e-12)
+    np.testing.assert_allclose(bits[bits["index"] == "theil_h"]["estimate"], nats[nats["index"] == "theil_h"]["estimate"], rtol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +85,7 @@ def test_bad_counts_name_column_and_row(wide, change, column, row, words):
 def test_fractional_counts_are_fine_for_estimates_but_not_for_bootstrap(wide):
     data = wide.astype({"a": float})
     data.loc[7, "a"] = 2.5
-    assert np.isfinite(indices(data, unit="area", groups=GROUPS, index="theil_h", by="kommun")["value"]).all()
+    assert np.isfinite(indices(data, unit="area", groups=GROUPS, index="theil_h", by="kommun")["estimate"]).all()
     with pytest.raises(MeasureInputError, match="not a whole number") as info:
         indices(data, unit="area", groups=GROUPS, index="theil_h", by="kommun", bootstrap=10, seed=1)
     assert info.value.row == 7
@@ -130,8 +130,8 @@ def test_empty_segment_gives_nan_not_a_number(wide):
     data = wide.copy()
     data.loc[data.kommun == "k1", GROUPS] = 0
     result = indices(data, unit="area", groups=GROUPS, by="kommun")
-    assert result[result.kommun == "k1"]["value"].isna().all()
-    assert result[result.kommun != "k1"]["value"].notna().all()
+    assert result[result.kommun == "k1"]["estimate"].isna().all()
+    assert result[result.kommun != "k1"]["estimate"].notna().all()
 
 
 def test_group_without_members(wide):
@@ -140,7 +140,7 @@ def test_group_without_members(wide):
     result = indices(data, unit="area", groups=GROUPS, by="kommun")
     k0 = result[result.kommun == "k0"]
     # Two-group indices for the empty group are undefined; the others are unaffected by it.
-    assert k0[k0.group == "c"]["value"].isna().all()
+    assert k0[k0.group == "c"]["estimate"].isna().all()
     without_c = indices(wide[wide.kommun == "k0"], unit="area", groups=["a", "b"], index=["theil_h", "mutual_information", "multi_dissimilarity"])
     for name in ("theil_h", "mutual_information", "multi_dissimilarity"):
         assert value_of(k0, name, kommun="k0") == pytest.approx(value_of(without_c, name), rel=1e-12)
@@ -149,7 +149,7 @@ def test_group_without_members(wide):
 def test_one_area_segment_has_no_segregation():
     data = pd.DataFrame({"area": [1], "a": [5], "b": [7]})
     result = indices(data, unit="area", groups=["a", "b"], index=["dissimilarity", "gini", "theil_h"])
-    np.testing.assert_allclose(result["value"], 0.0, atol=1e-15)
+    np.testing.assert_allclose(result["estimate"], 0.0, atol=1e-15)
 
 
 def test_kernel_keeps_empty_segments_and_refuses_unsorted_ids():
@@ -166,7 +166,7 @@ def test_local_indices_shape_and_unknown_name(wide):
     from segreform.measure import local_indices
 
     result = local_indices(wide, unit="area", groups=GROUPS, by="kommun")
-    assert list(result.columns) == ["kommun", "area", "index", "group", "value", "weight"]
+    assert list(result.columns) == ["kommun", "area", "index", "group", "estimate", "weight"]
     assert len(result) == len(wide) * (len(GROUPS) + 2)
     with pytest.raises(MeasureInputError, match="unknown local index 'lq'"):
         local_indices(wide, unit="area", groups=GROUPS, index="lq")
@@ -178,4 +178,4 @@ def test_categorical_keys_with_unobserved_combinations(wide):
     result = indices(long, unit="area", group_col="grp", count_col="n", by=["kommun", "year"], index="theil_h")
     assert len(result) == 3  # only the observed (kommun, year) pairs
     plain = indices(wide, unit="area", groups=GROUPS, by="kommun", index="theil_h")
-    np.testing.assert_allclose(result["value"], plain["value"], rtol=1e-12)
+    np.testing.assert_allclose(result["estimate"], plain["estimate"], rtol=1e-12)

@@ -76,9 +76,9 @@ def test_local_indices_agree_with_pysal(data):
         warnings.simplefilter("ignore")
         lq = pysal_local.MultiLocationQuotient(part, GROUPS).statistics
         entropy = pysal_local.MultiLocalEntropy(part, GROUPS).statistics
-    ours_lq = ours[ours["index"] == "location_quotient"]["value"].to_numpy().reshape(len(part), len(GROUPS))
+    ours_lq = ours[ours["index"] == "location_quotient"]["estimate"].to_numpy().reshape(len(part), len(GROUPS))
     np.testing.assert_allclose(ours_lq, lq, rtol=1e-12)
-    np.testing.assert_allclose(ours[ours["index"] == "local_entropy"]["value"], entropy, rtol=1e-12)
+    np.testing.assert_allclose(ours[ours["index"] == "local_entropy"]["estimate"], entropy, rtol=1e-12)
 
 
 def test_pysal_atkinson_ignores_b_and_ours_does_not(data):

@@ -51,7 +51,7 @@ def test_csv_ids_keep_leading_zeros_and_1_01_1p0_are_three_areas(tmp_path):
     # Three distinct areas in 0114: the value is D over all three, not a "duplicate" refusal.
     expected = indices(pd.DataFrame({"area": ["1", "01", "1.0"], "a": [10, 30, 7], "b": [20, 5, 7]}),
                        unit="area", groups=["a", "b"], index="dissimilarity")
-    assert written[written.kommun == "0114"]["value"].iloc[0] == pytest.approx(expected["value"].iloc[0], rel=1e-15)
+    assert written[written.kommun == "0114"]["estimate"].iloc[0] == pytest.approx(expected["estimate"].iloc[0], rel=1e-15)
 
 
 def test_long_csv_group_labels_and_parquet_ids_are_text(tmp_path):
@@ -93,7 +93,7 @@ def test_counts_beyond_2_53_are_refused_naming_file_line_and_column(tmp_path, co
 def test_count_exactly_2_53_is_computed():
     data = pd.DataFrame({"area": ["x", "y"], "a": [float(EXACT_COUNT_LIMIT), 1.0], "b": [1.0, float(EXACT_COUNT_LIMIT)]})
     result = indices(data, unit="area", groups=["a", "b"], index=["dissimilarity", "gini"])
-    assert np.isfinite(result["value"]).all() and result["value"].iloc[0] == result["value"].iloc[1]
+    assert np.isfinite(result["estimate"]).all() and result["estimate"].iloc[0] == result["estimate"].iloc[1]
 
 
 def test_bootstrap_refuses_a_segment_total_beyond_2_53(tmp_path):
@@ -112,11 +112,11 @@ def test_single_area_atkinson_is_exactly_zero_for_both_groups(tmp_path):
     data = pd.DataFrame({"area": ["0114"], "a": [10], "b": [20]})
     result = indices(data, unit="area", groups=["a", "b"])
     two_group = result[result["group"] != ""]
-    atkinson = result[result["index"] == "atkinson"]["value"].tolist()
+    atkinson = result[result["index"] == "atkinson"]["estimate"].tolist()
     assert atkinson == [0.0, 0.0]
     defined = two_group[two_group["index"].isin(["dissimilarity", "gini", "entropy", "atkinson", "correlation_ratio"])]
-    assert (defined["value"] == 0.0).all()
-    assert (result["value"].dropna() >= 0).all()
+    assert (defined["estimate"] == 0.0).all()
+    assert (result["estimate"].dropna() >= 0).all()
 
 
 def test_settle_refuses_a_blank_where_the_index_is_defined_and_asymmetric_twins():
@@ -193,24 +193,24 @@ def test_indices_are_in_range_finite_where_defined_and_ignore_area_order(table, 
     frame, groups = table
     result = indices(frame, unit="area", groups=groups, by="kommun")
     for name in UNIT_INTERVAL_INDICES:
-        values = result[result["index"] == name]["value"].dropna()
+        values = result[result["index"] == name]["estimate"].dropna()
         assert ((values >= 0) & (values <= 1)).all(), (name, values.tolist())
-    assert (result["value"].dropna() >= 0).all()
-    assert np.isfinite(result["value"].dropna()).all()
+    assert (result["estimate"].dropna() >= 0).all()
+    assert np.isfinite(result["estimate"].dropna()).all()
     # A blank only where the definition has none: a segment with fewer than two groups present.
     table_ = counts_table(frame, "area", groups, None, None, ["kommun"])
     for s, key in enumerate(table_.keys["kommun"]):
         totals = table_.counts[table_.segment_ids == s].sum(axis=0)
-        theil = result[(result["index"] == "theil_h") & (result["kommun"] == key)]["value"].iloc[0]
+        theil = result[(result["index"] == "theil_h") & (result["kommun"] == key)]["estimate"].iloc[0]
         assert np.isnan(theil) == ((totals > 0).sum() < 2)
     if len(groups) == 2:
         for name in SYMMETRIC_TWO_GROUP_INDICES:
-            pair = result[result["index"] == name].groupby("kommun")["value"]
+            pair = result[result["index"] == name].groupby("kommun")["estimate"]
             assert (pair.nunique(dropna=False) == 1).all(), name
     rows = list(range(len(frame)))
     random.shuffle(rows)
     shuffled = indices(frame.iloc[rows].reset_index(drop=True), unit="area", groups=groups, by="kommun")
-    np.testing.assert_allclose(shuffled["value"], result["value"], rtol=1e-11, atol=1e-14, equal_nan=True)
+    np.testing.assert_allclose(shuffled["estimate"], result["estimate"], rtol=1e-11, atol=1e-14, equal_nan=True)
     assert shuffled[["kommun", "index", "group"]].equals(result[["kommun", "index", "group"]])
 
 

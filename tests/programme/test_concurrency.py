@@ -56,7 +56,7 @@ def test_two_officers_committing_at_once_never_exceed_the_frame(seeded):
     assert sorted(kind for kind, _ in outcomes) == ["ok", "refused"]
     assert "7 000 000,00 kr is already committed" in next(msg for kind, msg in outcomes if kind == "refused")
     with session(seeded) as db:
-        assert ledger.committed(db, 2017, "r01") == 7 * MSEK
+        assert ledger.committed(db, 2017, reform_code="r01") == 7 * MSEK
 
 
 def test_many_concurrent_commitments_fill_the_line_exactly(seeded):
@@ -69,7 +69,7 @@ def test_many_concurrent_commitments_fill_the_line_exactly(seeded):
     outcomes = _run_in_threads(commit, 8)  # line 15.7 MSEK: five of eight fit
     assert sum(kind == "ok" for kind, _ in outcomes) == 5
     with session(seeded) as db:
-        assert ledger.committed(db, 2018, "r02") == 15 * MSEK
+        assert ledger.committed(db, 2018, reform_code="r02") == 15 * MSEK
         assert db.scalar(select(func.count()).select_from(LedgerEntry)) == 5
 
 

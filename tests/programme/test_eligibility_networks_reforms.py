@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from segreform.programme import grants, networks, reforms
-from segreform.programme.eligibility import evaluate, load_rules, need_scores
+from segreform.programme.eligibility import apply_rules, load_rules, need_scores
 from segreform.programme.errors import InvalidInput
 from segreform.programme.networks import participation
 from segreform.store import session, transaction
@@ -24,7 +24,7 @@ POLICE = pd.DataFrame({"name": ["Rosengård", "Hjällbo", "Tensta"], "category":
 
 
 def test_eligibility_rules_give_the_reason():
-    results = {r.kommunkod: r for r in evaluate(["1280", "0180", "2480"], AREA_TYPES, POLICE)}
+    results = {r.kommunkod: r for r in apply_rules(["1280", "0180", "2480"], AREA_TYPES, POLICE)}
     assert results["1280"].eligible and results["0180"].eligible and not results["2480"].eligible
     assert "RegSO of area type 1 or 2: 2 (1280R001, 1280R002)" in results["1280"].reason("en")
     assert results["0180"].reason("en") == ("Eligible – Has an area on the police's list of vulnerable areas: 1 "
@@ -35,7 +35,7 @@ def test_eligibility_rules_give_the_reason():
 def test_rules_combined_with_all():
     rules = load_rules()
     rules["eligible_when"] = "all"
-    results = {r.kommunkod: r.eligible for r in evaluate(["1280", "0180"], AREA_TYPES, POLICE, rules)}
+    results = {r.kommunkod: r.eligible for r in apply_rules(["1280", "0180"], AREA_TYPES, POLICE, rules)}
     assert results == {"1280": True, "0180": False}
 
 

@@ -51,7 +51,7 @@ def test_indices_on_a_cluster_equals_indices(dask_client, tmp_path):
     written = pd.read_csv(table, keep_default_na=False)
     assert written[["region", "index", "group"]].astype(str).values.tolist() == \
         expected[["region", "index", "group"]].astype(str).values.tolist()
-    np.testing.assert_allclose(written["value"], expected["value"], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(written["estimate"], expected["estimate"], rtol=1e-12, atol=1e-12)
 
 
 def test_indices_errors_are_one_line_with_exit_code_2(dask_client, tmp_path):
@@ -76,7 +76,7 @@ def test_indices_starts_a_local_cluster_with_workers(tmp_path):
     assert result.exit_code == 0, result.output
     written = pd.read_csv(io.StringIO(result.stdout))
     expected = indices(frame, unit="area", groups=["a", "b"], index="dissimilarity")
-    np.testing.assert_allclose(written["value"], expected["value"], rtol=1e-12)
+    np.testing.assert_allclose(written["estimate"], expected["estimate"], rtol=1e-12)
 
 
 def test_indices_rejects_a_bad_cluster_address(tmp_path):

@@ -39,5 +39,5 @@ def test_the_same_id_in_another_segment_is_fine(dask_client):
     got = run_indices_distributed(dd.from_pandas(frame, npartitions=3), cluster=dask_client, strategy="sums",
                                   unit="cell", groups=["a", "b"], by="region", index="dissimilarity", progress=False)
     expected = indices(frame, unit="cell", groups=["a", "b"], by="region", index="dissimilarity")
-    pd.testing.assert_series_equal(got["value"].reset_index(drop=True), expected["value"].reset_index(drop=True),
+    pd.testing.assert_series_equal(got["estimate"].reset_index(drop=True), expected["estimate"].reset_index(drop=True),
                                    rtol=1e-12, atol=1e-12)

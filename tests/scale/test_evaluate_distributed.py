@@ -36,7 +36,7 @@ def _same_fits(ours, theirs) -> None:
 
 
 def test_nested_placebo_and_leave_one_out_refits_equal_local(dask_client, smoking):
-    data = synth.prepare(smoking, "state", "year", "cigsale", "California", 1989,
+    data = synth.synth_data(smoking, "state", "year", "cigsale", "California", 1989,
                          synth.parse_predictors(ADH_PREDICTORS))
     units = [3, 0, 17]
     options = {"n_random_starts": 1, "seed": 5}
@@ -48,7 +48,7 @@ def test_nested_placebo_and_leave_one_out_refits_equal_local(dask_client, smokin
 
 
 def test_placebo_test_equals_synthetic_control_placebos(dask_client, smoking):
-    data = synth.prepare(smoking, "state", "year", "cigsale", "California", 1989)
+    data = synth.synth_data(smoking, "state", "year", "cigsale", "California", 1989)
     ours = placebo_test_distributed(data, cluster=dask_client, chunk=5, progress=False)
     local = synth.synthetic_control(smoking, "state", "year", "cigsale", "California", 1989, placebos=True)
     theirs = local.diagnostics["placebo"]
@@ -79,7 +79,7 @@ def test_bad_input_is_refused(dask_client, smoking):
         multiplier_draws_distributed(np.ones((5, 1)), 1, seed=1, cluster=dask_client)
     with pytest.raises(ValueError, match="finite"):
         multiplier_draws_distributed(np.array([[1.0], [np.nan]]), 10, seed=1, cluster=dask_client)
-    data = synth.prepare(smoking, "state", "year", "cigsale", "California", 1989)
+    data = synth.synth_data(smoking, "state", "year", "cigsale", "California", 1989)
     with pytest.raises(ValueError, match="unit 99 is not a column index"):
         placebo_fits_distributed(data, [99], cluster=dask_client)
     with pytest.raises(ValueError, match="unknown option 'starts'"):

@@ -411,7 +411,7 @@ class _Snapshot:
             bootstrap=bootstrap,
             seed=BOOTSTRAP_SEED if bootstrap else None,
         )
-        result = result.rename(columns={column: "code"})
+        result = result.rename(columns={column: "code", "estimate": "value"})
         for missing in ("se", "ci_low", "ci_high"):
             if missing not in result.columns:
                 result[missing] = np.nan

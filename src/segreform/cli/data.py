@@ -1,4 +1,7 @@
-"""CLI commands for the data job: init, import (px, scb, kolada, file), datasets, export, areas."""
+"""CLI commands for the data job: init, import (px, scb, kolada, file), datasets, export, areas.
+
+Imports inside commands: see :mod:`segreform.cli` (start-up cost of ``segreform --help``).
+"""
 
 from __future__ import annotations
 
@@ -71,9 +74,9 @@ def init(quiet: bool) -> None:
 def import_group() -> None:
     """Import statistics: SCB PX-Web CSV exports, SCB's PxWebApi 2, Kolada, or your own files.
 
-    Every import that stores new data re-runs the registered evaluation plans whose data changed.
+    Every import that stores new data re-runs the registered evaluation plans whose data changed
+    (continuous evaluation, switched on for every command by the root group: ``segreform.research.install``).
     """
-    import segreform.evaluate  # noqa: F401  (registers continuous evaluation as an after-import step)
 
 
 @import_group.command(name="px")

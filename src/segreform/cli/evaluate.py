@@ -3,6 +3,8 @@
 Each reads a long panel (CSV, with ``,`` or ``;`` separators, or Parquet) and writes the tidy result
 as JSON (estimates with standard errors and intervals, weights, diagnostics) to ``-o`` or stdout. A
 bad column or an impossible design exits with code 2 and a one-line reason.
+
+Imports inside commands: see :mod:`segreform.cli` (start-up cost of ``segreform --help``).
 """
 
 from __future__ import annotations
@@ -142,7 +144,7 @@ def _engine():
 def plan_command(development_area, outcome, estimator, comparison, level, registered_by, title, supersedes) -> None:
     """Pre-register an evaluation plan for DEVELOPMENT_AREA (treated and start years from the programme)."""
     from segreform.evaluate.panel import DesignError
-    from segreform.evaluate.plans import get_plan, register_plan
+    from segreform.research.plans import get_plan, register_plan
 
     engine = _engine()
     try:
@@ -160,7 +162,7 @@ def plan_command(development_area, outcome, estimator, comparison, level, regist
 @evaluate.command("rerun")
 def rerun_command() -> None:
     """Re-run every registered plan whose data changed (run this after each data import)."""
-    from segreform.evaluate.runs import rerun_after_import
+    from segreform.research.runs import rerun_after_import
 
     runs = rerun_after_import(_engine(), trigger="import")
     click.echo(f"{len(runs)} plan(s) re-run" + (f": runs {', '.join(map(str, runs))}" if runs else ""))
@@ -174,7 +176,7 @@ def report_command(result_json, output, title) -> None:
     """Write an HTML or PDF report (plots, estimate, diagnostics, caveats) from a RESULT_JSON of did/synth/sdid."""
     import json
 
-    from segreform.evaluate.report import html_to_pdf, render_html
+    from segreform.research.report import html_to_pdf, render_html
     from segreform.evaluate.results import EvaluationResult
 
     source = Path(result_json)

@@ -1,4 +1,7 @@
-"""CLI commands for the scale job: ``segreform synth-population`` (``segreform indices --cluster`` lives in cli/measure.py)."""
+"""CLI commands for the scale job: ``segreform synth-population`` (``segreform indices --cluster`` lives in cli/measure.py).
+
+Imports inside commands: see :mod:`segreform.cli` (start-up cost of ``segreform --help``).
+"""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 from scipy.stats import norm
+from threadpoolctl import ThreadpoolController
 
 from segreform.evaluate.panel import DesignError
 
@@ -43,8 +44,6 @@ def draw_block(influence: np.ndarray, seed: np.random.SeedSequence, size: int, w
 @lru_cache(maxsize=1)
 def _blas_controller():
     """Found once: looking up the loaded BLAS libraries takes longer than a bootstrap."""
-    from threadpoolctl import ThreadpoolController
-
     return ThreadpoolController()
 
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import chi2
 
 from segreform.evaluate.bootstrap import multiplier_draws, summarise
 from segreform.evaluate.drdid import ESTIMATORS, METHODS, att_unconditional
-from segreform.evaluate.panel import DesignError, require_columns, require_numeric, to_wide, unit_constant
+from segreform.evaluate.panel import DesignError, require_columns, require_numeric, to_wide, unit_constant, z_value
 from segreform.evaluate.results import Estimate, EvaluationResult
 
 CONTROLS = ("never", "notyet")
@@ -43,7 +43,7 @@ class GroupTime:
 
 
 def group_time_att(
-    frame: pd.DataFrame,
+    data: pd.DataFrame,
     unit: str,
     time: str,
     cohort: str,
@@ -57,7 +57,7 @@ def group_time_att(
 
     Parameters
     ----------
-    frame : long panel, one row per unit and period.
+    data : long panel, one row per unit and period.
     unit, time, outcome : column names.
     cohort : column with the first treated period of each unit; 0 or missing = never treated.
     control : 'never' (never-treated units) or 'notyet' (never- and not-yet-treated units).
@@ -69,9 +69,9 @@ def group_time_att(
     if method not in METHODS:
         raise DesignError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     covariates = list(covariates or [])
-    require_columns(frame, {"--cohort": cohort, **{f"covariate {c}": c for c in covariates}})
-    panel = to_wide(frame, unit, time, outcome)
-    data = frame.copy()
+    require_columns(data, {"--cohort": cohort, **{f"covariate {c}": c for c in covariates}})
+    panel = to_wide(data, unit, time, outcome)
+    data = data.copy()
     data[cohort] = np.nan_to_num(require_numeric(data, cohort, allow_missing=True), nan=0.0)
     cohorts = unit_constant(data, unit, cohort).reindex(panel.units).to_numpy(dtype=float)
     times = panel.times
@@ -236,7 +236,7 @@ def _analytic_se(psi: np.ndarray) -> np.ndarray:
 
 
 def callaway_santanna(
-    frame: pd.DataFrame,
+    data: pd.DataFrame,
     unit: str,
     time: str,
     cohort: str,
@@ -248,7 +248,7 @@ def callaway_santanna(
     bootstrap: int = 0,
     seed: int | None = None,
     bootstrap_weights: str = "rademacher",
-    alpha: float = 0.05,
+    ci: float = 0.95,
 ) -> EvaluationResult:
     """Callaway & Sant'Anna staggered DiD with all four aggregations, as one tidy result.
 
@@ -256,8 +256,8 @@ def callaway_santanna(
     errors and uniform (simultaneous) bands over ATT(g, t) and over the event-study coefficients.
     Pre-treatment ATT(g, t) (t < g) form the pre-trend test reported in the diagnostics.
     """
-    gt = group_time_att(frame, unit, time, cohort, outcome, control=control, method=method, covariates=covariates)
-    z = norm.ppf(1 - alpha / 2)
+    z = z_value(ci)
+    gt = group_time_att(data, unit, time, cohort, outcome, control=control, method=method, covariates=covariates)
     estimates: list[Estimate] = []
     aggregations = {kind: aggregate(gt, kind) for kind in AGGREGATIONS}
     # Each family of estimates: (kind, labels, values, influence columns, uniform band?).
@@ -270,7 +270,7 @@ def callaway_santanna(
         # One set of multiplier draws for every column, so all estimates share the same bootstrap world.
         stacked = np.column_stack([f[3] for f in families])
         bounds = np.cumsum([0] + [f[3].shape[1] for f in families])
-        summaries = summarise(multiplier_draws(stacked, bootstrap, seed, bootstrap_weights), gt.n_units, alpha,
+        summaries = summarise(multiplier_draws(stacked, bootstrap, seed, bootstrap_weights), gt.n_units, 1 - ci,
                               [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])])
     for index, (kind, labels, values, psi, uniform) in enumerate(families):
         width = psi.shape[1]
@@ -297,7 +297,7 @@ def callaway_santanna(
         estimator="callaway_santanna",
         settings={"unit": unit, "time": time, "cohort": cohort, "outcome": outcome, "control": control,
                   "method": method, "covariates": list(covariates or []), "bootstrap": bootstrap, "seed": seed,
-                  "bootstrap_weights": bootstrap_weights if bootstrap else None, "alpha": alpha},
+                  "bootstrap_weights": bootstrap_weights if bootstrap else None, "ci": ci},
         estimates=estimates,
         diagnostics=diagnostics,
         notes=gt.notes,
@@ -306,8 +306,6 @@ def callaway_santanna(
 
 def _pre_trend_test(att_pre: np.ndarray, psi_pre: np.ndarray) -> dict:
     """Wald test that every pre-treatment ATT(g, t) is zero (chi-squared, pseudo-inverse covariance)."""
-    from scipy.stats import chi2
-
     if att_pre.size == 0:
         return {"statistic": None, "df": 0, "p_value": None, "note": "no pre-treatment periods to test"}
     n = psi_pre.shape[0]

@@ -10,10 +10,28 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 
 class DesignError(ValueError):
     """The data or the design cannot support the estimation asked for (message says what is missing)."""
+
+
+def z_value(ci: float) -> float:
+    """The normal quantile of a two-sided interval at level ``ci`` (e.g. 1.96 for 0.95)."""
+    if isinstance(ci, bool) or not isinstance(ci, (int, float, np.floating)) or not 0 < ci < 1:
+        raise DesignError(f"ci must be between 0 and 1 (e.g. 0.95), got {ci!r}")
+    return float(norm.ppf(0.5 + ci / 2))
+
+
+def treated_labels(treated) -> list:
+    """``treated`` as a list of unit labels: one label or a list (the one meaning of ``treated`` in evaluate)."""
+    if isinstance(treated, (list, tuple, set, np.ndarray, pd.Index, pd.Series)):
+        labels = list(treated)
+        if not labels:
+            raise DesignError("treated is empty: name at least one treated unit")
+        return labels
+    return [treated]
 
 
 def require_columns(frame: pd.DataFrame, columns: dict[str, str | None]) -> None:

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numba import njit
-from scipy.stats import norm
 
-from segreform.evaluate.panel import DesignError, to_wide
+from segreform.evaluate.panel import DesignError, to_wide, treated_labels, z_value
 from segreform.evaluate.results import Estimate, EvaluationResult
 
 MIN_PRE_PERIODS = 2
@@ -138,7 +137,7 @@ def permutations_for(n0: int, replications: int, seed: int | None) -> list[np.nd
 
 
 def synthetic_did(
-    frame: pd.DataFrame,
+    data: pd.DataFrame,
     unit: str,
     time: str,
     outcome: str,
@@ -148,19 +147,20 @@ def synthetic_did(
     estimators: tuple[str, ...] = ("sdid", "sc", "did"),
     replications: int = 200,
     seed: int | None = 0,
-    alpha: float = 0.05,
+    ci: float = 0.95,
 ) -> EvaluationResult:
     """Synthetic DiD (and synthdid's SC and DiD) for units ``treated`` from period ``start`` on.
 
     Parameters
     ----------
-    frame : balanced long panel.
-    treated : labels of the treated units (all start in ``start``: a block design).
+    data : balanced long panel.
+    treated : the treated unit's label, or a list of labels (all start in ``start``: a block design).
     replications : placebo replications for the standard error (0: none). Needs more controls than treated.
     """
-    panel = to_wide(frame, unit, time, outcome)
+    z = z_value(ci)
+    panel = to_wide(data, unit, time, outcome)
     labels = panel.units.tolist()
-    treated = list(treated)
+    treated = treated_labels(treated)
     unknown = [t for t in treated if t not in labels]
     if unknown:
         raise DesignError(f"treated unit {unknown[0]!r} is not in column {unit!r}")
@@ -181,7 +181,6 @@ def synthetic_did(
         raise DesignError(f"placebo standard errors need more control units ({n0}) than treated units ({n1})")
     if n1 < 5:
         notes.append(f"{n1} treated unit(s): the standard error is a placebo (permutation) standard error")
-    z = norm.ppf(1 - alpha / 2)
     permutations = permutations_for(n0, replications, seed) if replications else []
     estimates, weights = [], {}
     for kind in estimators:

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
-from segreform.evaluate.panel import DesignError, require_columns, require_numeric, require_unique
+from segreform.evaluate.panel import DesignError, require_columns, require_numeric, require_unique, treated_labels
 from segreform.evaluate.results import Estimate, EvaluationResult
 from segreform.evaluate.synth_kernels import nested_search, v_from_theta, weights_for_v
 
@@ -77,10 +78,14 @@ class SynthData:
         return self.times < self.start
 
 
-def prepare(frame, unit, time, outcome, treated, start, predictors: list[Predictor] | None = None) -> SynthData:
+def synth_data(data, unit, time, outcome, treated, start, predictors: list[Predictor] | None = None) -> SynthData:
     """Check the design and build the matrices; :class:`DesignError` says what is missing."""
-    require_columns(frame, {"--unit": unit, "--time": time, "--outcome": outcome})
-    data = frame.copy()
+    require_columns(data, {"--unit": unit, "--time": time, "--outcome": outcome})
+    treated = treated_labels(treated)
+    if len(treated) != 1:
+        raise DesignError(f"a synthetic control is for one treated unit; got {len(treated)}: use synthetic_did")
+    treated = treated[0]
+    data = data.copy()
     data[time] = require_numeric(data, time)
     data[outcome] = require_numeric(data, outcome, allow_missing=True)
     require_unique(data, unit, time)
@@ -213,7 +218,7 @@ def leave_one_out_fits(data: SynthData, left_out: list[int], **options) -> list[
 
 
 def synthetic_control(
-    frame: pd.DataFrame,
+    data: pd.DataFrame,
     unit: str,
     time: str,
     outcome: str,
@@ -232,8 +237,8 @@ def synthetic_control(
 
     Parameters
     ----------
-    frame : long panel with columns unit, time, outcome and the predictor variables.
-    treated : the treated unit's label; start : its first treated period.
+    data : long panel with columns unit, time, outcome and the predictor variables.
+    treated : the treated unit's label (or a list holding that one label); start : its first treated period.
     predictors : list of :class:`Predictor` or a spec string (see :func:`parse_predictors`); default:
         the pre-period outcomes themselves, with equal weights (no nested search).
     placebos : refit every donor as if treated; report the RMSPE-ratio rank and its p-value.
@@ -241,7 +246,7 @@ def synthetic_control(
     """
     if isinstance(predictors, str):
         predictors = parse_predictors(predictors)
-    data = prepare(frame, unit, time, outcome, treated, float(start), predictors)
+    data = synth_data(data, unit, time, outcome, treated, float(start), predictors)
     options = {"n_random_starts": n_random_starts, "seed": seed, "max_evals": max_evals}
     main = fit_unit(data, data.treated, _donors_for(data, data.treated), **options)
     pre, post = data.pre, ~data.pre
@@ -293,7 +298,7 @@ def synthetic_control(
         }
     return EvaluationResult(
         estimator="synthetic_control",
-        settings={"unit": unit, "time": time, "outcome": outcome, "treated": str(treated), "start": float(start),
+        settings={"unit": unit, "time": time, "outcome": outcome, "treated": str(treated_labels(treated)[0]), "start": float(start),
                   "predictors": data.predictor_labels if data.nested else "pre-period outcomes",
                   "n_random_starts": n_random_starts, "seed": seed},
         estimates=estimates,
@@ -309,6 +314,4 @@ def _with_progress(refit, data: SynthData, units: list[int], show: bool, label: 
     """``refit(data, units)`` unit by unit under a progress bar (the same results as one call)."""
     if not show:
         return refit(data, units, **options)
-    from tqdm import tqdm
-
     return [refit(data, [j], **options)[0] for j in tqdm(units, desc=label, leave=False)]

@@ -14,9 +14,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
-from segreform.evaluate.panel import DesignError, require_columns, require_numeric, to_wide, unit_constant
+from segreform.evaluate.panel import DesignError, require_columns, require_numeric, to_wide, unit_constant, z_value
 from segreform.evaluate.results import Estimate, EvaluationResult
 
 
@@ -44,10 +43,10 @@ def _clustered_ols(y: np.ndarray, x: np.ndarray, n_absorbed: int):
     return beta, np.sqrt(np.diag(vcov))
 
 
-def _design(frame, unit, time, cohort, outcome):
-    require_columns(frame, {"--cohort": cohort})
-    panel = to_wide(frame, unit, time, outcome)
-    data = frame.copy()
+def _design(data, unit, time, cohort, outcome):
+    require_columns(data, {"--cohort": cohort})
+    panel = to_wide(data, unit, time, outcome)
+    data = data.copy()
     data[cohort] = np.nan_to_num(require_numeric(data, cohort, allow_missing=True), nan=0.0)
     cohorts = unit_constant(data, unit, cohort).reindex(panel.units).to_numpy(dtype=float)
     if not (cohorts > 0).any():
@@ -66,14 +65,14 @@ def _warn_if_staggered(cohorts, times) -> list[str]:
     return [note]
 
 
-def twfe(frame: pd.DataFrame, unit: str, time: str, cohort: str, outcome: str, alpha: float = 0.05) -> EvaluationResult:
+def twfe(data: pd.DataFrame, unit: str, time: str, cohort: str, outcome: str, ci: float = 0.95) -> EvaluationResult:
     """Static TWFE: outcome on unit and period effects and the treated-and-started indicator."""
-    panel, cohorts = _design(frame, unit, time, cohort, outcome)
+    z = z_value(ci)
+    panel, cohorts = _design(data, unit, time, cohort, outcome)
     treated_now = ((cohorts[:, None] > 0) & (panel.times[None, :] >= cohorts[:, None])).astype(float)
     x = _demean(treated_now[:, :, None])
     y = _demean(panel.outcome[:, :, None])[:, :, 0]
     beta, se = _clustered_ols(y, x, len(panel.times))
-    z = norm.ppf(1 - alpha / 2)
     residual_d = x[:, :, 0]
     cells = treated_now == 1
     weights = residual_d[cells] / residual_d[cells].sum()
@@ -88,10 +87,11 @@ def twfe(frame: pd.DataFrame, unit: str, time: str, cohort: str, outcome: str, a
     )
 
 
-def event_study(frame: pd.DataFrame, unit: str, time: str, cohort: str, outcome: str, alpha: float = 0.05,
+def event_study(data: pd.DataFrame, unit: str, time: str, cohort: str, outcome: str, ci: float = 0.95,
                 reference: int = -1) -> EvaluationResult:
     """TWFE event study: one coefficient per event time (period minus start), ``reference`` left out."""
-    panel, cohorts = _design(frame, unit, time, cohort, outcome)
+    z = z_value(ci)
+    panel, cohorts = _design(data, unit, time, cohort, outcome)
     treated = cohorts > 0
     event = np.where(treated[:, None], panel.times[None, :] - cohorts[:, None], np.nan)
     leads_lags = sorted(int(e) for e in np.unique(event[~np.isnan(event)]) if int(e) != reference)
@@ -99,7 +99,6 @@ def event_study(frame: pd.DataFrame, unit: str, time: str, cohort: str, outcome:
         raise DesignError("an event study needs never-treated units or at least two start periods to identify period effects")
     x = np.stack([(event == e).astype(float) for e in leads_lags], axis=2)
     beta, se = _clustered_ols(_demean(panel.outcome[:, :, None])[:, :, 0], _demean(x), len(panel.times))
-    z = norm.ppf(1 - alpha / 2)
     notes = _warn_if_staggered(cohorts, panel.times)
     return EvaluationResult(
         estimator="twfe_event_study",

@@ -29,7 +29,7 @@ class MeasureInputError(ValueError):
         if column is not None:
             where.append(f"column {column!r}")
         if row is not None:
-            where.append(f"row {label!r}" if label is not None else f"row {row}")
+            where.append(f"row {plain(label)!r}" if label is not None else f"row {row}")
         super().__init__(f"{', '.join(where)}: {problem}" if where else problem)
 
 

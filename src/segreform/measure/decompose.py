@@ -19,16 +19,14 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from segreform.measure._validate import MeasureInputError, as_list, counts_table
 from segreform.measure.kernels import check_params, prepare, segment_sums
 from segreform.measure.multigroup import _entropy, _mutual_information_nat
+from segreform.measure.resample import bootstrap_statistic
+from segreform.measure.table import MeasureInputError, TableSpec, as_list, check_draws, checked, segment_position
 
 
 def _log_base(base: float) -> float:
-    try:
-        return float(np.log(check_params({"base": base})["base"]))
-    except ValueError as exc:
-        raise MeasureInputError(str(exc)) from None
+    return float(np.log(checked(check_params, {"base": base})["base"]))
 
 
 def _sorted_codes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -65,6 +63,9 @@ def decompose_nested(
     nesting: str | Sequence[str] = (),
     by: str | Sequence[str] | None = None,
     base: float = 2.0,
+    bootstrap: int = 0,
+    seed=None,
+    ci: float = 0.95,
 ) -> pd.DataFrame:
     """Split M and H into one between-part per level of a nesting, for every segment.
 
@@ -74,27 +75,44 @@ def decompose_nested(
         Columns from the coarsest to the finest level that contain the areas, e.g.
         ``["lan", "kommun"]`` for RegSO areas within kommuner within län. Every area must
         belong to exactly one value of each level.
+    bootstrap, seed, ci : as in :func:`segreform.measure.indices` (residents resampled within each
+        ``by`` segment, see :mod:`segreform.measure.resample`).
     Other parameters are those of :func:`segreform.measure.indices`.
 
     Returns
     -------
     pandas.DataFrame
         ``by`` columns, ``component`` (``"between <level>"`` for the coarsest level, then
-        ``"between <level> within <parent>"``, and ``"total"``), ``M`` and ``H``. The parts sum
-        to the total.
+        ``"between <level> within <parent>"``, and ``"total"``), ``index`` (``"M"`` or ``"H"``) and
+        ``estimate``; with bootstrap also ``se``, ``ci_low`` and ``ci_high``. The parts sum to the total.
     """
     nesting = as_list(nesting, "nesting")
     by = as_list(by, "by")
     if not nesting:
         raise MeasureInputError("nesting= needs at least one column (e.g. ['kommun'])")
     log_base = _log_base(base)
+    bootstrap = check_draws(bootstrap)
     for column in nesting:
         if column in data.columns and data.groupby([*by, unit], dropna=False, observed=True)[column].nunique(dropna=False).gt(1).any():
             bad = data.groupby([*by, unit], dropna=False, observed=True)[column].transform("nunique").gt(1).to_numpy()
             i = int(np.flatnonzero(bad)[0])
             raise MeasureInputError(f"area {data[unit].iloc[i]!r} lies in more than one {column!r}", column, i, data.index[i])
-    table = counts_table(data, unit, groups, group_col, count_col, [*by, *nesting])
-    seg = prepare(table.counts, table.segment_ids, table.n_segments)
+    table = TableSpec.of(unit, groups, group_col, count_col, [*by, *nesting]).read(data, require_integer=bootstrap > 0)
+    result = _nested_parts(table.counts, table, by, nesting, unit, log_base)
+    if bootstrap:
+        top_segments = _sorted_codes(table.keys, by)[table.segment_ids]
+        summary = bootstrap_statistic(
+            lambda counts: _nested_parts(counts, table, by, nesting, unit, log_base)["estimate"].to_numpy(),
+            table.counts, top_segments, bootstrap, seed, ci,
+        )
+        for column, values in summary.items():
+            result[column] = values
+    return result
+
+
+def _nested_parts(counts: np.ndarray, table, by: list[str], nesting: list[str], unit: str, log_base: float) -> pd.DataFrame:
+    """The long table of :func:`decompose_nested` for ``counts`` laid out as ``table``."""
+    seg = prepare(counts, table.segment_ids, table.n_segments)
     finest_keys = table.keys
     levels = [*nesting, unit]
     rows = []
@@ -107,7 +125,8 @@ def decompose_nested(
     for depth, level in enumerate(levels):
         parent = [*by, *nesting[:depth]]
         if level == unit:
-            m = np.bincount(top_codes, weights=np.nan_to_num(_mutual_information_nat(seg)) * seg.T) / top_totals
+            with np.errstate(divide="ignore", invalid="ignore"):
+                m = np.bincount(top_codes, weights=np.nan_to_num(_mutual_information_nat(seg)) * seg.T) / top_totals
         else:
             level_cols = [*by, *nesting[: depth + 1]]
             level_codes = _sorted_codes(finest_keys, level_cols)
@@ -120,12 +139,14 @@ def decompose_nested(
     rows.append(("total", np.sum(parts, axis=0)))
     frames = []
     for name, m in rows:
-        frame = top_keys.copy()
-        frame["component"] = name
-        frame["M"] = m / log_base
         with np.errstate(divide="ignore", invalid="ignore"):
-            frame["H"] = np.where(top_entropy > 0, m / top_entropy, np.nan)
-        frames.append(frame)
+            h = np.where(top_entropy > 0, m / top_entropy, np.nan)
+        for index, values in (("M", m / log_base), ("H", h)):
+            frame = top_keys.copy()
+            frame["component"] = name
+            frame["index"] = index
+            frame["estimate"] = values
+            frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(by, kind="stable").reset_index(drop=True) if by else out
 
@@ -181,9 +202,7 @@ def shapley_change(first: np.ndarray, second: np.ndarray) -> dict[str, float]:
 
 
 def _segment_table(table, key, role: str) -> tuple[np.ndarray, np.ndarray]:
-    from segreform.measure.api import _segment_position
-
-    s = _segment_position(table, key, role)
+    s = segment_position(table, key, role)
     lo, hi = np.searchsorted(table.segment_ids, [s, s + 1])
     return table.counts[lo:hi], table.units[lo:hi]
 
@@ -198,26 +217,49 @@ def decompose_change(
     count_col: str | None = None,
     by: str | Sequence[str] | None = None,
     base: float = 2.0,
+    bootstrap: int = 0,
+    seed=None,
+    ci: float = 0.95,
 ) -> pd.DataFrame:
     """Decompose the change in M from segment ``first`` to segment ``second`` (Elbers 2023, Shapley method).
 
     ``first`` and ``second`` are segment keys (one value per ``by`` column). Areas present (with
     residents) in only one segment give ``additions`` (``M2 - M2 on common areas``) and
     ``removals`` (``M1 on common areas - M1``); on the common areas and groups the rest splits into
-    ``group_marginal``, ``unit_marginal`` and ``structural`` parts.
+    ``group_marginal``, ``unit_marginal`` and ``structural`` parts. With ``bootstrap`` draws, both
+    segments are resampled independently (as in :func:`segreform.measure.compare_segments`).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``component`` and ``M``; rows ``M1``, ``M2``, ``diff``, ``additions``,
-        ``removals``, ``group_marginal``, ``unit_marginal``, ``structural``. ``diff`` equals the
-        sum of the last five.
+        Columns ``component``, ``index`` (``"M"``) and ``estimate`` (with bootstrap also ``se``,
+        ``ci_low``, ``ci_high``); rows ``M1``, ``M2``, ``diff``, ``additions``, ``removals``,
+        ``group_marginal``, ``unit_marginal``, ``structural``. ``diff`` equals the sum of the last five.
     """
     log_base = _log_base(base)
+    bootstrap = check_draws(bootstrap)
     if not by:
         raise MeasureInputError("decompose_change needs by= columns that tell the two segments apart")
-    table = counts_table(data, unit, groups, group_col, count_col, by)
+    table = TableSpec.of(unit, groups, group_col, count_col, by).read(data, require_integer=bootstrap > 0)
     (c1, u1), (c2, u2) = _segment_table(table, first, "first"), _segment_table(table, second, "second")
+    values = _change_parts(c1, u1, c2, u2, first, second)
+    result = pd.DataFrame({"component": list(values), "index": "M", "estimate": np.array(list(values.values())) / log_base})
+    if bootstrap:
+        n1 = len(c1)
+
+        def statistic(counts: np.ndarray) -> np.ndarray:
+            parts = _change_parts(counts[:n1], u1, counts[n1:], u2, first, second)
+            return np.array(list(parts.values())) / log_base
+
+        segments = np.repeat([0, 1], [len(c1), len(c2)])
+        summary = bootstrap_statistic(statistic, np.vstack([c1, c2]), segments, bootstrap, seed, ci)
+        for column, values in summary.items():
+            result[column] = values
+    return result
+
+
+def _change_parts(c1, u1, c2, u2, first, second) -> dict[str, float]:
+    """M1, M2, their difference and its five parts, in nats."""
     m1, m2 = _m_nats(c1), _m_nats(c2)
     live1 = pd.Index(u1[c1.sum(axis=1) > 0])
     live2 = pd.Index(u2[c2.sum(axis=1) > 0])
@@ -231,11 +273,8 @@ def decompose_change(
     keep = (o1.sum(axis=1) > 0) & (o2.sum(axis=1) > 0)
     o1, o2 = o1[keep], o2[keep]
     m1_common, m2_common = _m_nats(o1), _m_nats(o2)
-    try:
-        parts = shapley_change(o1, o2)
-    except ValueError as exc:
-        raise MeasureInputError(str(exc)) from None
-    values = {
+    parts = checked(shapley_change, o1, o2)
+    return {
         "M1": m1,
         "M2": m2,
         "diff": m2 - m1,
@@ -243,4 +282,3 @@ def decompose_change(
         "removals": m1_common - m1,
         **{k: parts[k] for k in ("group_marginal", "unit_marginal", "structural")},
     }
-    return pd.DataFrame({"component": list(values), "M": np.array(list(values.values())) / log_base})

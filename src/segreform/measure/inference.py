@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
+from scipy.special import gammaln
 from tqdm.auto import tqdm
 
 from segreform.measure.area_bootstrap import AreaResampler, draw_area_picks
@@ -346,13 +347,13 @@ def difference_test(
             pool.shutdown()
     alpha = (1 - ci) / 2
     out: dict[str, dict[str, np.ndarray]] = {c: {} for c in
-                                             ("value_first", "value_second", "difference", "se", "ci_low", "ci_high", "p_value")}
+                                             ("estimate_first", "estimate_second", "difference", "se", "ci_low", "ci_high", "p_value")}
     with np.errstate(invalid="ignore"):
         for name in names:
             observed = estimates[1][name][0] - estimates[0][name][0]
             simulated = replicates[1][name] - replicates[0][name]
-            out["value_first"][name] = estimates[0][name][0]
-            out["value_second"][name] = estimates[1][name][0]
+            out["estimate_first"][name] = estimates[0][name][0]
+            out["estimate_second"][name] = estimates[1][name][0]
             out["difference"][name] = observed
             out["se"][name] = np.nanstd(simulated, axis=0, ddof=1)
             out["ci_low"][name] = np.nanquantile(simulated, alpha, axis=0)
@@ -371,8 +372,6 @@ def expected_dissimilarity(unit_sizes, share: float) -> float:
     simulated ``expected`` of :func:`segreform.measure.expected_indices` re-estimates the share in
     every draw, as a researcher computing D on random data would, and comes out slightly higher.
     """
-    from scipy.special import gammaln
-
     sizes = np.asarray(unit_sizes, dtype=np.float64)
     if sizes.ndim != 1 or sizes.size == 0 or (sizes < 0).any() or (sizes != np.round(sizes)).any():
         raise ValueError("unit_sizes must be a non-empty 1-D array of whole numbers >= 0")

@@ -7,8 +7,9 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from segreform.measure._validate import MeasureInputError, counts_table
 from segreform.measure.kernels import Segments, check_params, prepare
+from segreform.measure.resample import bootstrap_statistic
+from segreform.measure.table import MeasureInputError, TableSpec, check_draws, checked
 
 LOCAL_INDEX_NAMES: tuple[str, ...] = ("location_quotient", "local_entropy", "local_segregation")
 
@@ -48,18 +49,23 @@ def local_indices(
     by: str | Sequence[str] | None = None,
     index: str | Sequence[str] = "all",
     base: float = 2.0,
+    bootstrap: int = 0,
+    seed=None,
+    ci: float = 0.95,
 ) -> pd.DataFrame:
     """Per-area indices for every segment at once.
 
     Parameters are those of :func:`segreform.measure.indices`; ``index`` takes names from
-    ``LOCAL_INDEX_NAMES`` or ``"all"``.
+    ``LOCAL_INDEX_NAMES`` or ``"all"``. With ``bootstrap`` draws the residents of each segment are
+    resampled (see :mod:`segreform.measure.resample`).
 
     Returns
     -------
     pandas.DataFrame
         ``by`` columns, the unit column, ``index``, ``group`` (the group for location quotients,
-        ``""`` otherwise), ``value`` and ``weight`` (the area's share ``t_i / T`` of its segment's
-        population, so that ``(weight * value).sum()`` of ``local_segregation`` per segment is M).
+        ``""`` otherwise), ``estimate`` and ``weight`` (the area's share ``t_i / T`` of its segment's
+        population, so that ``(weight * estimate).sum()`` of ``local_segregation`` per segment is M);
+        with bootstrap also ``se``, ``ci_low`` and ``ci_high``.
     """
     if isinstance(index, str):
         names = list(LOCAL_INDEX_NAMES) if index == "all" else [index]
@@ -68,16 +74,26 @@ def local_indices(
     unknown = [n for n in names if n not in LOCAL_INDEX_NAMES]
     if unknown:
         raise MeasureInputError(f"unknown local index {unknown[0]!r}; choose from: {', '.join(LOCAL_INDEX_NAMES)}")
-    try:
-        params = check_params({"base": base})
-    except ValueError as exc:
-        raise MeasureInputError(str(exc)) from None
-    table = counts_table(data, unit, groups, group_col, count_col, by)
-    seg = prepare(table.counts, table.segment_ids, table.n_segments)
-    weight = np.where(seg.T[seg.seg] > 0, seg.t / seg.T[seg.seg], np.nan)
-    n_units, n_groups = table.counts.shape
+    params = checked(check_params, {"base": base})
+    bootstrap = check_draws(bootstrap)
+    table = TableSpec.of(unit, groups, group_col, count_col, by).read(data, require_integer=bootstrap > 0)
+    result = _local_table(table.counts, table, names, params, unit)
+    if bootstrap:
+        summary = bootstrap_statistic(
+            lambda counts: _local_table(counts, table, names, params, unit)["estimate"].to_numpy(),
+            table.counts, table.segment_ids, bootstrap, seed, ci,
+        )
+        for column, values in summary.items():
+            result[column] = values
+    return result
+
+
+def _local_table(counts: np.ndarray, table, names: list[str], params: Mapping[str, float], unit: str) -> pd.DataFrame:
+    seg = prepare(counts, table.segment_ids, table.n_segments)
+    n_units, n_groups = counts.shape
     pieces = []
     with np.errstate(divide="ignore", invalid="ignore"):
+        weight = np.where(seg.T[seg.seg] > 0, seg.t / seg.T[seg.seg], np.nan)
         for name in names:
             values = FORMULAS[name](seg, params)
             per_group = values.ndim == 2
@@ -86,7 +102,7 @@ def local_indices(
             piece[unit] = table.units[rows]
             piece["index"] = name
             piece["group"] = np.tile(np.array(table.groups, dtype=object), n_units) if per_group else ""
-            piece["value"] = values.ravel()
+            piece["estimate"] = values.ravel()
             piece["weight"] = weight[rows]
             pieces.append(piece)
     return pd.concat(pieces, ignore_index=True)

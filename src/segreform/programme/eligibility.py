@@ -90,7 +90,7 @@ def load_rules() -> dict:
     return rules
 
 
-def evaluate(kommunkoder: list[str], area_types: pd.DataFrame, police: pd.DataFrame,
+def apply_rules(kommunkoder: list[str], area_types: pd.DataFrame, police: pd.DataFrame,
              rules: dict | None = None) -> list[Eligibility]:
     """Apply the eligibility rules to each municipality and keep the reason."""
     rules = rules or load_rules()
@@ -158,7 +158,7 @@ def assess_municipalities(engine, lang: str = "en") -> pd.DataFrame:
     rows = [{"kommunkod": e.kommunkod, "name": names[e.kommunkod], "eligible": e.eligible, "reason": e.reason(lang),
              "need_score": round(needs[e.kommunkod].score, 1),
              "need_explained": needs[e.kommunkod].explain(rules, lang)}
-            for e in evaluate(list(names), area_types, police, rules)]
+            for e in apply_rules(list(names), area_types, police, rules)]
     columns = ["kommunkod", "name", "eligible", "reason", "need_score", "need_explained"]
     return pd.DataFrame(rows, columns=columns).sort_values(["need_score", "kommunkod"], ascending=[False, True],
                                                             ignore_index=True)

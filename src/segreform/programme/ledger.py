@@ -40,7 +40,7 @@ def _sum(db: Session, *conditions) -> int:
     return int(db.scalar(select(func.coalesce(func.sum(LedgerEntry.amount_ore), 0)).where(*conditions)))
 
 
-def committed(db: Session, year: int, reform_code: str | None = None, grant_id: int | None = None) -> int:
+def committed(db: Session, year: int, *, reform_code: str | None = None, grant_id: int | None = None) -> int:
     """Money bound in ``year`` (commitments plus adjustments), optionally for one reform or grant."""
     conditions = [LedgerEntry.year == year, LedgerEntry.kind.in_(BINDING_KINDS)]
     if reform_code is not None:
@@ -50,7 +50,7 @@ def committed(db: Session, year: int, reform_code: str | None = None, grant_id: 
     return _sum(db, *conditions)
 
 
-def paid(db: Session, year: int, grant_id: int | None = None, reform_code: str | None = None) -> int:
+def paid(db: Session, year: int, *, reform_code: str | None = None, grant_id: int | None = None) -> int:
     """Net money paid out in ``year`` (payments less reclaims)."""
     conditions = [LedgerEntry.year == year]
     if grant_id is not None:
@@ -159,7 +159,7 @@ def report(db: Session, years: list[int] | None = None) -> list[Position]:
         rows.append(position(db, year))
         for reform in db.scalars(select(Reform).order_by(Reform.number)):
             rows.append(Position(year, reform.code, reform_limit(db, year, reform.code),
-                                 committed(db, year, reform.code), paid(db, year, reform_code=reform.code)))
+                                 committed(db, year, reform_code=reform.code), paid(db, year, reform_code=reform.code)))
     return rows
 
 
@@ -181,7 +181,7 @@ def _check_room(db: Session, frame: ProgrammeYear, reform_code: str, amount_ore:
             limit_ore=frame.frame_ore, used_ore=used, requested_ore=amount_ore,
         )
     limit = reform_limit(db, frame.year, reform_code)
-    used_reform = committed(db, frame.year, reform_code)
+    used_reform = committed(db, frame.year, reform_code=reform_code)
     if used_reform + amount_ore > limit:
         raise BudgetExceeded(
             f"commitment of {format_sek(amount_ore)} refused: reform {reform_code}'s budget line for {frame.year} "

@@ -70,7 +70,7 @@ def accountability(db: Session) -> list[ReformView]:
         milestones = list(db.scalars(select(Milestone).where(Milestone.reform_code == reform.code)
                                      .order_by(Milestone.due_year, Milestone.id)))
         views.append(ReformView(reform, agency or reform.agency_code, int(budget),
-                                sum(ledger.committed(db, y, reform.code) for y in years),
+                                sum(ledger.committed(db, y, reform_code=reform.code) for y in years),
                                 sum(ledger.paid(db, y, reform_code=reform.code) for y in years), milestones))
     return views
 

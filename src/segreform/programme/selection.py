@@ -271,7 +271,7 @@ def available_budgets(db: Session, years: list[int], reforms: set[str]
                       ) -> tuple[dict[int, int], dict[tuple[int, str], int]]:
     """What is left of each year's frame, and of each reform's budget line in those years."""
     frames = {year: position(db, year).available_ore for year in years}
-    lines = {(year, reform): reform_limit(db, year, reform) - committed(db, year, reform)
+    lines = {(year, reform): reform_limit(db, year, reform) - committed(db, year, reform_code=reform)
              for year in years for reform in reforms}
     return frames, lines
 

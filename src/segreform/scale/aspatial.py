@@ -50,6 +50,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import xlogy
 
+from segreform.measure.table import check_counts, check_keys, require_columns
+
 __all__ = [
     "TWO_GROUP",
     "MULTIGROUP",
@@ -95,46 +97,24 @@ _WEIGHT = "_weight"
 _SUM_KINDS = ("dabs", "ent", "atk", "iso", "sq", "mabs", "mi")
 
 
-def validate_counts(frame: pd.DataFrame, groups: Sequence[str], where: str = "") -> np.ndarray:
-    """The group counts as a float array; raise naming column and row for a bad count.
+def validate_counts(frame: pd.DataFrame, groups: Sequence[str]) -> np.ndarray:
+    """The group counts as a float array; refuse a bad count as :func:`segreform.measure.indices` does.
 
-    Parameters
-    ----------
-    frame : DataFrame with one count column per group.
-    groups : names of the count columns.
-    where : text added to error messages, e.g. the partition or file the rows come from.
+    Raises :class:`~segreform.measure.MeasureInputError` naming the column and the row's index label
+    (the Dask backend labels rows by their position in the whole input), with the single-machine message.
     """
-    missing = [g for g in groups if g not in frame.columns]
-    if missing:
-        raise ValueError(f"count column(s) {missing} not found{where}; columns are {list(frame.columns)}")
+    require_columns(frame, list(groups), "group")
     counts = np.empty((len(frame), len(groups)))
     for k, name in enumerate(groups):
-        column = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        bad = ~np.isfinite(column) | (column < 0)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"column {name!r} row {_plain(frame.index[row])!r}{where}: count {_plain(frame[name].iloc[row])!r} "
-                "is not a non-negative number; fix or drop the row"
-            )
-        counts[:, k] = column
+        counts[:, k] = check_counts(frame, name, require_integer=False)
     return counts
-
-
-def _plain(value):
-    """A numpy scalar as the Python value it holds, so messages read ``12``, not ``np.int64(12)``."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _keys(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     if not by:
         return pd.DataFrame({SEGMENT: np.zeros(len(frame), dtype=np.int8)}, index=frame.index)
-    for name in by:
-        if name not in frame.columns:
-            raise ValueError(f"segment column {name!r} not found; columns are {list(frame.columns)}")
-        if frame[name].isna().any():
-            row = frame.index[int(np.flatnonzero(frame[name].isna().to_numpy())[0])]
-            raise ValueError(f"column {name!r} row {_plain(row)!r}: missing segment key")
+    require_columns(frame, list(by), "by")
+    check_keys(frame, list(by))
     return frame[list(by)]
 
 
@@ -142,9 +122,9 @@ def _key_names(by: Sequence[str]) -> list[str]:
     return list(by) if by else [SEGMENT]
 
 
-def totals_partial(frame: pd.DataFrame, groups: Sequence[str], by: Sequence[str] = (), where: str = "") -> pd.DataFrame:
+def totals_partial(frame: pd.DataFrame, groups: Sequence[str], by: Sequence[str] = ()) -> pd.DataFrame:
     """Group totals and cell counts per segment of one partition (index: the segment keys)."""
-    counts = validate_counts(frame, groups, where)
+    counts = validate_counts(frame, groups)
     keys = _keys(frame, by)
     table = pd.DataFrame(counts, columns=list(groups), index=frame.index)
     table[CELLS] = 1
@@ -254,7 +234,7 @@ def finalize(
     atkinson_b: float = 0.5,
     base: float = 2.0,
 ) -> pd.DataFrame:
-    """The long result table ``<by>, index, group, value`` from merged totals, sums and share tables."""
+    """The long result table ``<by>, index, group, estimate`` from merged totals, sums and share tables."""
     key_names = _key_names(by)
     groups = list(groups)
     K = len(groups)
@@ -319,12 +299,12 @@ def finalize(
             piece = keys.iloc[np.repeat(np.arange(n_segments), len(focal_positions))].reset_index(drop=True)
             piece["index"] = name
             piece["group"] = np.tile(np.array([groups[k] for k in focal_positions], dtype=object), n_segments)
-            piece["value"] = two[name][:, focal_positions].ravel()
+            piece["estimate"] = two[name][:, focal_positions].ravel()
         elif name in MULTIGROUP:
             piece = keys.copy()
             piece["index"] = name
             piece["group"] = ""
-            piece["value"] = multi[name]
+            piece["estimate"] = multi[name]
         else:
             raise ValueError(f"unknown index {name!r}; choose from {', '.join(ASPATIAL)}")
         pieces.append(piece)

@@ -16,84 +16,81 @@ Two strategies, chosen by ``strategy=`` (``"auto"`` picks for you):
     the number of workers, buckets or partitions, and a task lost with a worker is recomputed
     to the same value.
 
-Row numbers in error messages of the ``"segments"`` strategy count rows of the whole input
-(partitions in order); the ``"sums"`` strategy names the partition and the row within it.
+Both strategies read the table through :mod:`segreform.measure.table`: bad input gets the same
+:class:`~segreform.measure.MeasureInputError` with the same message as on one machine, and row numbers
+in messages count rows of the whole input (partitions in order).
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from segreform.measure import inference
-from segreform.measure._validate import CountsTable, MeasureInputError, as_list, counts_table, plain
-from segreform.measure.api import _checked, long_result
+from segreform.measure import inference, indices
 from segreform.measure.kernels import check_names, check_params, compute_prepared, prepare
+from segreform.measure.table import (
+    CountsTable,
+    MeasureInputError,
+    TableSpec,
+    check_draws,
+    check_keys,
+    check_options,
+    checked,
+    focal_columns,
+    long_result,
+    options_of,
+)
 from segreform.scale import aspatial
 from segreform.scale.cluster import connect, wait_with_progress
+from segreform.scale.partitions import check_unique_ids, number_rows, row_offsets
 
-__all__ = ["run_indices_distributed", "expected_indices_distributed", "read_frame", "STRATEGIES"]
+__all__ = ["run_indices_distributed", "expected_indices_distributed", "read_frame", "STRATEGIES", "OPTIONS"]
 
 STRATEGIES = ("auto", "sums", "segments")
-_OPTIONS = {
-    "unit", "groups", "group_col", "count_col", "by", "focal", "index",
-    "atkinson_b", "base", "bootstrap", "seed", "ci", "n_jobs",
-}
+# What the cluster accepts, with the defaults: exactly the options of segreform.measure.indices (one definition).
+OPTIONS = options_of(indices)
+# On the cluster the draws resample individuals only.
+BOOTSTRAP_BY = ("individuals",)
 _COMBINE_FAN_IN = 8
 
 
-def read_frame(path_or_df, columns: Sequence[str] | None = None):
-    """A Dask DataFrame from a Dask or pandas DataFrame, a Parquet file or directory, or CSV file(s).
-
-    With ``columns``, check that they exist (naming the first missing one) and keep only them.
-    """
+def read_frame(path_or_df):
+    """A Dask DataFrame from a Dask or pandas DataFrame, a Parquet file or directory, or CSV file(s)."""
+    # dask.dataframe is imported on first use: `segreform --help` and the single-machine engine do without it.
     import dask.dataframe as dd
 
     if isinstance(path_or_df, dd.DataFrame):
-        frame = path_or_df
-    elif isinstance(path_or_df, pd.DataFrame):
-        frame = dd.from_pandas(path_or_df, npartitions=max(1, len(path_or_df) // 1_000_000), sort=False)
-    elif isinstance(path_or_df, (str, Path)):
+        return path_or_df
+    if isinstance(path_or_df, pd.DataFrame):
+        return dd.from_pandas(path_or_df, npartitions=max(1, len(path_or_df) // 1_000_000), sort=False)
+    if isinstance(path_or_df, (str, Path)):
         path = Path(path_or_df)
         text = str(path_or_df)
         if text.endswith(".csv") or (path.is_dir() and not any(path.glob("*.parquet")) and any(path.glob("*.csv"))):
-            frame = dd.read_csv(str(path / "*.csv") if path.is_dir() else text)
-        elif path.exists() or any(ch in text for ch in "*?"):
-            frame = dd.read_parquet(text)
-        else:
-            raise MeasureInputError(f"{text}: no such file or directory (expected Parquet or CSV)")
-    else:
-        raise MeasureInputError(
-            f"data must be a Dask or pandas DataFrame or a path to Parquet/CSV, got {type(path_or_df).__name__}"
-        )
-    if columns:
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise MeasureInputError(
-                f"column {missing[0]!r} is not in the data; columns are: {', '.join(map(str, frame.columns))}"
-            )
-        frame = frame[list(dict.fromkeys(columns))]
-    return frame
+            return dd.read_csv(str(path / "*.csv") if path.is_dir() else text)
+        if path.exists() or any(ch in text for ch in "*?"):
+            return dd.read_parquet(text)
+        raise MeasureInputError(f"{text}: no such file or directory (expected Parquet or CSV)")
+    raise MeasureInputError(
+        f"data must be a Dask or pandas DataFrame or a path to Parquet/CSV, got {type(path_or_df).__name__}"
+    )
 
 
 def _options(kwargs: Mapping) -> dict:
-    unknown = [k for k in kwargs if k not in _OPTIONS]
-    if unknown:
+    """``indices``' options with the caller's values; ``spec`` holds the table's layout."""
+    check_options({k: v for k, v in kwargs.items() if k not in OPTIONS}, list(OPTIONS))
+    options = {**OPTIONS, **kwargs}
+    if options["bootstrap_by"] not in BOOTSTRAP_BY:
         raise MeasureInputError(
-            f"unknown parameter {unknown[0]!r}; parameters are: {', '.join(sorted(_OPTIONS))}"
+            f"bootstrap_by={options['bootstrap_by']!r} is not available on a cluster; "
+            f"choose one of: {', '.join(BOOTSTRAP_BY)} (or use segreform.measure.indices)"
         )
-    options = {
-        "unit": "area", "groups": None, "group_col": None, "count_col": None, "by": None,
-        "focal": None, "index": "all", "atkinson_b": 0.5, "base": 2.0, "bootstrap": 0,
-        "seed": None, "ci": 0.95,
-    }
-    options.update({k: v for k, v in kwargs.items() if k != "n_jobs"})
-    options["by"] = as_list(options["by"], "by")
-    options["groups"] = as_list(options["groups"], "groups")
+    options["spec"] = TableSpec.of(options["unit"], options["groups"], options["group_col"], options["count_col"],
+                                   options["by"])
     return options
 
 
@@ -107,82 +104,27 @@ def _tree_combine(client, futures: list):
     return futures[0]
 
 
-def _focal_groups(focal, groups: list[str]) -> list[str] | None:
-    if focal is None:
-        return None
-    wanted = [str(f) for f in as_list(focal, "focal")]
-    unknown = [f for f in wanted if f not in groups]
-    if unknown:
-        raise MeasureInputError(f"focal group {unknown[0]!r} is not one of the groups {groups!r}")
-    return wanted
-
-
-def _first_pass(frame: pd.DataFrame, groups, by, where: str, with_ratios: bool):
-    """Check the partition's counts once; its totals and (for Gini) its share table."""
-    totals = aspatial.totals_partial(frame, groups, by, where)
+def _first_pass(frame: pd.DataFrame, spec: TableSpec, with_ratios: bool):
+    """Check the partition's keys and counts once; its totals and (for Gini) its share table."""
+    groups, by = list(spec.groups), list(spec.by)
+    check_keys(frame, [spec.unit, *by])
+    totals = aspatial.totals_partial(frame, groups, by)
     return totals, aspatial.ratios_partial(frame, groups, by, validated=True) if with_ratios else None
 
 
-def _id_hash_buckets(frame: pd.DataFrame, keys: list[str], n_buckets: int, offset: int) -> list[tuple]:
-    """(hashes, global row numbers) of the partition's (segment, area) keys, split into hash buckets."""
-    hashes = pd.util.hash_pandas_object(frame[keys], index=False).to_numpy()
-    rows = np.arange(offset, offset + len(frame), dtype=np.int64)
-    bucket = hashes % np.uint64(n_buckets)
-    return [(hashes[bucket == b], rows[bucket == b]) for b in range(n_buckets)]
-
-
-def _first_repeat(*pieces: tuple) -> tuple[int, int] | None:
-    """In one hash bucket: (first row, repeating row) of the earliest repeated key hash, or None."""
-    hashes = np.concatenate([p[0] for p in pieces])
-    rows = np.concatenate([p[1] for p in pieces])
-    order = np.lexsort((rows, hashes))
-    hashes, rows = hashes[order], rows[order]
-    repeats = np.flatnonzero(hashes[1:] == hashes[:-1])
-    if not repeats.size:
-        return None
-    k = repeats[np.argmin(rows[repeats + 1])]
-    return int(rows[k]), int(rows[k + 1])
-
-
-def _check_unique_ids(client, parts: list, keys: list[str], progress: bool) -> None:
-    """Refuse an area that appears twice in a segment, as the single-machine engine does, without
-    bringing the ids together: key hashes are bucketed, and each bucket is checked by one task."""
-    lengths = client.gather([client.submit(len, part) for part in parts])
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    n_buckets = max(1, len(parts))
-    split = [client.submit(_id_hash_buckets, part, keys, n_buckets, int(offsets[i])) for i, part in enumerate(parts)]
-    checks = [
-        client.submit(_first_repeat, *[client.submit(operator.getitem, piece, b) for piece in split])
-        for b in range(n_buckets)
-    ]
-    wait_with_progress(checks, "checking area ids", progress)
-    found = sorted((pair for pair in client.gather(checks) if pair is not None), key=lambda pair: pair[1])
-    for first, repeat in found:
-        rows = []
-        for row in (first, repeat):
-            i = int(np.searchsorted(offsets, row, side="right") - 1)
-            rows.append(client.submit(lambda part, at: part.iloc[at], parts[i], int(row - offsets[i])).result())
-        if all(rows[0][c] == rows[1][c] for c in keys):  # not a hash collision
-            key = ", ".join(f"{c}={plain(rows[1][c])!r}" for c in keys)
-            raise MeasureInputError(
-                f"the same area appears twice ({key}; first at row {first}); "
-                "each area may appear once per segment: aggregate or pass the right by= columns",
-                keys[-1], repeat, repeat,
-            )
-
-
 def _run_sums(client, frame, options: dict, names: list[str], params: dict, progress: bool) -> pd.DataFrame:
-    groups, by = options["groups"], options["by"]
+    spec: TableSpec = options["spec"]
+    groups, by = list(spec.groups), list(spec.by)
     if len(groups) < 2:
         raise MeasureInputError(f"need at least two groups, got {groups!r}")
-    focal = _focal_groups(options["focal"], groups)
+    focal = [groups[k] for k in focal_columns(options["focal"], groups)]
     parts = client.compute(frame.to_delayed())
-    _check_unique_ids(client, parts, [*by, options["unit"]], progress)
+    offsets = row_offsets(client, parts)
+    # Rows labelled by their position in the whole input: errors name the row as indices() does.
+    parts = [client.submit(number_rows, part, int(offset)) for part, offset in zip(parts, offsets)]
+    check_unique_ids(client, parts, [*by, spec.unit], offsets, progress)
     with_ratios = bool({"gini", "multi_gini"} & set(names))
-    first = [
-        client.submit(_first_pass, part, groups, by, f" (partition {i})", with_ratios)
-        for i, part in enumerate(parts)
-    ]
+    first = [client.submit(_first_pass, part, spec, with_ratios) for part in parts]
     wait_with_progress(first, "pass 1 of 2 (totals)", progress)
     try:
         total_table = _tree_combine(client, [client.submit(operator.getitem, f, 0) for f in first])
@@ -205,13 +147,6 @@ def _run_sums(client, frame, options: dict, names: list[str], params: dict, prog
 # --- the "segments" strategy: whole segments per bucket, measure's own kernels ----------------
 
 
-def _number_rows(frame: pd.DataFrame, offset: int) -> pd.DataFrame:
-    """Label rows by their position in the whole input, so errors and order refer to it."""
-    frame = frame.copy()
-    frame.index = pd.RangeIndex(offset, offset + len(frame))
-    return frame
-
-
 def _split_by_segment(frame: pd.DataFrame, by: list[str], n_buckets: int) -> list[pd.DataFrame]:
     if not by or n_buckets == 1:
         return [frame] + [frame.iloc[0:0]] * (n_buckets - 1)
@@ -219,14 +154,11 @@ def _split_by_segment(frame: pd.DataFrame, by: list[str], n_buckets: int) -> lis
     return [frame[bucket == b] for b in range(n_buckets)]
 
 
-def _bucket_table(options: dict, require_integer: bool, *pieces: pd.DataFrame) -> CountsTable | None:
+def _bucket_table(spec: TableSpec, require_integer: bool, *pieces: pd.DataFrame) -> CountsTable | None:
     frame = pd.concat(pieces).sort_index(kind="stable")
     if frame.empty:
         return None
-    return counts_table(
-        frame, options["unit"], options["groups"] or None, options["group_col"], options["count_col"],
-        options["by"], require_integer,
-    )
+    return spec.read(frame, require_integer)
 
 
 def _layout(table: CountsTable | None):
@@ -299,16 +231,16 @@ def _run_segments(
     client, frame, options: dict, names: list[str], params: dict, draws: int, stream: int | None,
     progress: bool,
 ) -> pd.DataFrame:
-    by = options["by"]
+    spec: TableSpec = options["spec"]
+    by = list(spec.by)
     parts = client.compute(frame.to_delayed())
-    lengths = client.gather([client.submit(len, part) for part in parts])
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int)
+    offsets = row_offsets(client, parts)[:-1]
     n_buckets = len(parts) if by else 1
-    numbered = [client.submit(_number_rows, part, int(offset)) for part, offset in zip(parts, offsets)]
+    numbered = [client.submit(number_rows, part, int(offset)) for part, offset in zip(parts, offsets)]
     splits = [client.submit(_split_by_segment, part, by, n_buckets) for part in numbered]
     pieces = [[client.submit(operator.getitem, split, b) for split in splits] for b in range(n_buckets)]
     require_integer = stream is not None
-    tables = [client.submit(_bucket_table, options, require_integer, *pieces[b]) for b in range(n_buckets)]
+    tables = [client.submit(_bucket_table, spec, require_integer, *pieces[b]) for b in range(n_buckets)]
     layouts_f = [client.submit(_layout, table) for table in tables]
     wait_with_progress(layouts_f, "reading segments", progress)
     try:
@@ -319,8 +251,7 @@ def _run_segments(
     if not occupied:
         raise MeasureInputError("data has no rows")
     groups = occupied[0][1]
-    focal = _focal_groups(options["focal"], groups)
-    focal_columns = list(range(len(groups))) if focal is None else [groups.index(f) for f in focal]
+    focal_positions = focal_columns(options["focal"], groups)
     keys, positions = _global_keys(layouts, by)
 
     estimates = {b: client.submit(_estimates, tables[b], names, params) for b, lay in enumerate(layouts) if lay}
@@ -342,14 +273,14 @@ def _run_segments(
 
     n_segments = len(keys)
     columns_out: dict[str, dict[str, np.ndarray]] = {}
-    gathered = client.gather({"value": estimates, **({"summary": summaries} if summaries else {})})
-    for b, arrays in gathered["value"].items():
-        _place(columns_out.setdefault("value", {}), arrays, positions[b], n_segments)
+    gathered = client.gather({"estimate": estimates, **({"summary": summaries} if summaries else {})})
+    for b, arrays in gathered["estimate"].items():
+        _place(columns_out.setdefault("estimate", {}), arrays, positions[b], n_segments)
     for b, summary in gathered.get("summary", {}).items():
         for column, arrays in summary.items():
             _place(columns_out.setdefault(column, {}), arrays, positions[b], n_segments)
     table = CountsTable(np.zeros((0, len(groups))), np.zeros(0, dtype=np.int64), np.zeros(0), keys, groups, by)
-    return long_result(table, names, columns_out, focal_columns)
+    return long_result(table, names, columns_out, focal_positions)
 
 
 def _place(target: dict[str, np.ndarray], arrays: Mapping[str, np.ndarray], positions: np.ndarray, n: int) -> None:
@@ -363,25 +294,18 @@ def _prepare(path_or_df, strategy: str, kwargs: Mapping, draws_requested: bool):
     if strategy not in STRATEGIES:
         raise MeasureInputError(f"strategy must be one of {', '.join(STRATEGIES)}, got {strategy!r}")
     options = _options(kwargs)
-    names = _checked(check_names, options["index"])
-    params = _checked(check_params, {"atkinson_b": options["atkinson_b"], "base": options["base"]})
-    long_form = options["group_col"] is not None or options["count_col"] is not None
+    spec: TableSpec = options["spec"]
+    names = checked(check_names, options["index"])
+    params = checked(check_params, {"atkinson_b": options["atkinson_b"], "base": options["base"]})
     if strategy == "auto":
-        strategy = "segments" if (draws_requested or long_form) else "sums"
-    if strategy == "sums" and (draws_requested or long_form):
+        strategy = "segments" if (draws_requested or spec.long_form) else "sums"
+    if strategy == "sums" and (draws_requested or spec.long_form):
         raise MeasureInputError(
             "strategy='sums' computes point estimates of wide data; use strategy='segments' "
             "for bootstrap or random-allocation draws and for long data"
         )
-    if strategy == "sums" and not options["groups"]:
-        raise MeasureInputError("pass groups=[...] (wide data) or group_col= and count_col= (long data)")
-    if long_form:
-        columns = [options["unit"], *options["by"], options["group_col"], options["count_col"]]
-    else:
-        columns = [options["unit"], *options["by"], *options["groups"]]
-    if None in columns:
-        raise MeasureInputError("long data needs both group_col= and count_col=")
-    frame = read_frame(path_or_df, columns)
+    frame = read_frame(path_or_df)
+    frame = frame[list(dict.fromkeys(spec.check_columns(frame)))]
     return frame, options, names, params, strategy
 
 
@@ -421,15 +345,13 @@ def run_indices_distributed(
     pandas.DataFrame
         The same long table as ``segreform.measure.indices``, rows in the same order.
     """
-    bootstrap = indices_kwargs.get("bootstrap", 0)
-    if not isinstance(bootstrap, (int, np.integer)) or isinstance(bootstrap, bool) or bootstrap < 0:
-        raise MeasureInputError(f"bootstrap must be a whole number of draws >= 0, got {bootstrap!r}")
+    bootstrap = check_draws(indices_kwargs.get("bootstrap", 0))
     frame, options, names, params, strategy = _prepare(path_or_df, strategy, indices_kwargs, bootstrap > 0)
     with connect(cluster, workers) as client:
         if strategy == "sums":
             return _run_sums(client, frame, options, names, params, progress)
         stream = inference.BOOTSTRAP_STREAM if bootstrap else None
-        return _run_segments(client, frame, options, names, params, int(bootstrap), stream, progress)
+        return _run_segments(client, frame, options, names, params, bootstrap, stream, progress)
 
 
 def expected_indices_distributed(
@@ -445,10 +367,9 @@ def expected_indices_distributed(
 
     Parameters as :func:`run_indices_distributed` (without ``bootstrap``/``ci``), plus ``draws``.
     """
-    if not isinstance(draws, (int, np.integer)) or isinstance(draws, bool) or draws < 1:
-        raise MeasureInputError(f"draws must be a positive integer, got {draws!r}")
+    draws = check_draws(draws, "draws", minimum=1)
     if "bootstrap" in indices_kwargs or "ci" in indices_kwargs:
         raise MeasureInputError("expected_indices_distributed takes draws=, not bootstrap= or ci=")
     frame, options, names, params, _ = _prepare(path_or_df, "segments", indices_kwargs, True)
     with connect(cluster, workers) as client:
-        return _run_segments(client, frame, options, names, params, int(draws), inference.NULL_STREAM, progress)
+        return _run_segments(client, frame, options, names, params, draws, inference.NULL_STREAM, progress)

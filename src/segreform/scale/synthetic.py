@@ -238,7 +238,7 @@ def _partition_ranges(spec: SyntheticSpec, rows_per_partition: int) -> list[tupl
 
 def synthetic_dask(spec: SyntheticSpec, rows_per_partition: int = 1_000_000):
     """The population as a lazy Dask DataFrame: each partition is generated where it is computed."""
-    import dask.dataframe as dd
+    import dask.dataframe as dd  # on use: Dask takes seconds to load and the in-memory generator needs none of it
 
     ranges = _partition_ranges(spec, rows_per_partition)
     meta = generate_cells(spec, 0, 0)
@@ -262,6 +262,7 @@ def write_synthetic_parquet(
     Refuses a directory that already holds files, so no earlier data set is overwritten.
     Returns the paths of the written parts.
     """
+    # pyarrow on use (a heavy optional writer); tqdm with it, as everything else here runs without a bar.
     import pyarrow as pa
     import pyarrow.parquet as pq
     from tqdm.auto import tqdm

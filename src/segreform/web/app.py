@@ -23,6 +23,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     """Build the app on ``engine`` (default: the configured database)."""
     from segreform.barometer.profiles import Barometer
     from segreform.store import make_engine
+    from segreform.research import install as install_research
     from segreform.web import barometer, programme, programme_networks, programme_people, programme_reforms, research
 
     app = FastAPI(
@@ -31,6 +32,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         description="Segregation barometer, reform programme and evaluation. Every figure carries its source and year.",
     )
     app.state.engine = engine or make_engine()
+    # Continuous evaluation: imports made while the app runs re-run the plans whose data changed.
+    install_research()
     # One cache of barometer data per app; it rebuilds itself when an import changes the data.
     app.state.barometer = Barometer(app.state.engine)
 

@@ -66,14 +66,14 @@ def _visible_areas(request: Request, user) -> set[str] | None:
     """None means every area (staff)."""
     if user.role in STAFF:
         return None
-    from segreform.evaluate.plans import researcher_areas
+    from segreform.research.plans import researcher_areas
 
     return researcher_areas(request.app.state.engine, user.id)
 
 
 def _plan_for(request: Request, plan_id: int):
     from segreform.evaluate.panel import DesignError
-    from segreform.evaluate.plans import get_plan
+    from segreform.research.plans import get_plan
 
     user = _user(request)
     try:
@@ -87,7 +87,7 @@ def _plan_for(request: Request, plan_id: int):
 
 
 def _plans(request: Request):
-    from segreform.evaluate.plans import list_plans
+    from segreform.research.plans import list_plans
 
     areas = _visible_areas(request, _user(request))
     plans = list_plans(request.app.state.engine, status=None)
@@ -102,7 +102,7 @@ def _plan_json(plan) -> dict:
 
 
 def _run_summary(run) -> dict:
-    from segreform.evaluate.report import headline
+    from segreform.research.report import headline
 
     head = headline(run.result) if run.result else None
     return {"id": run.id, "started_at": run.started_at.isoformat(), "trigger": run.trigger, "status": run.status,
@@ -123,7 +123,7 @@ def research_plans(request: Request) -> list[dict]:
 
 @router.get("/research/plans/{plan_id}", response_class=HTMLResponse)
 def plan_page(request: Request, plan_id: int):
-    from segreform.evaluate.runs import list_runs
+    from segreform.research.runs import list_runs
 
     plan = _plan_for(request, plan_id)
     runs = [_run_summary(r) for r in list_runs(request.app.state.engine, plan_id)]
@@ -132,7 +132,7 @@ def plan_page(request: Request, plan_id: int):
 
 @router.get("/api/research/plans/{plan_id}")
 def plan_json(request: Request, plan_id: int) -> dict:
-    from segreform.evaluate.runs import list_runs
+    from segreform.research.runs import list_runs
 
     plan = _plan_for(request, plan_id)
     return {**_plan_json(plan), "runs": [_run_summary(r) for r in list_runs(request.app.state.engine, plan_id)]}
@@ -140,7 +140,7 @@ def plan_json(request: Request, plan_id: int) -> dict:
 
 @router.get("/research/plans/{plan_id}/data.{fmt}")
 def plan_data(request: Request, plan_id: int, fmt: str):
-    from segreform.evaluate.runs import analysis_dataset
+    from segreform.research.runs import analysis_dataset
 
     plan = _plan_for(request, plan_id)
     data = analysis_dataset(request.app.state.engine, plan)
@@ -159,7 +159,7 @@ def plan_data(request: Request, plan_id: int, fmt: str):
 
 @router.get("/research/plans/{plan_id}/codebook.csv")
 def plan_codebook(request: Request, plan_id: int):
-    from segreform.evaluate.runs import analysis_dataset
+    from segreform.research.runs import analysis_dataset
 
     data = analysis_dataset(request.app.state.engine, _plan_for(request, plan_id))
     return Response(data.codebook.to_csv(index=False).encode("utf-8"), media_type="text/csv; charset=utf-8",
@@ -167,7 +167,7 @@ def plan_codebook(request: Request, plan_id: int):
 
 
 def _run_for(request: Request, run_id: int):
-    from segreform.evaluate.runs import list_runs
+    from segreform.research.runs import list_runs
     from segreform.store import session
     from segreform.store.models.evaluation import EvaluationRun
 
@@ -188,7 +188,7 @@ def run_json(request: Request, run_id: int) -> dict:
 
 
 def _report_html(request: Request, run_id: int, inline_plotly: bool) -> str:
-    from segreform.evaluate.report import render_html
+    from segreform.research.report import render_html
 
     plan, run = _run_for(request, run_id)
     if run.result is None:
@@ -207,7 +207,7 @@ def run_report_pdf(request: Request, run_id: int):
     import tempfile
     from pathlib import Path
 
-    from segreform.evaluate.report import html_to_pdf
+    from segreform.research.report import html_to_pdf
 
     html = _report_html(request, run_id, inline_plotly=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,7 +18,10 @@ from datetime import datetime, timezone
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from segreform.data.queries import observations
 from segreform.evaluate.panel import DesignError
+from segreform.programme import participation as programme_participation
+from segreform.programme.eligibility import assess_municipalities
 from segreform.store.db import session, transaction
 from segreform.store.models.evaluation import EvaluationPlan, EvaluationPlanUnit, ResearcherArea
 
@@ -56,8 +59,6 @@ class PlanView:
 
 def _treated_units(engine: Engine, development_area: str, participation: pd.DataFrame | None) -> dict[str, int]:
     if participation is None:
-        from segreform.programme import participation as programme_participation
-
         participation = programme_participation(engine)
     rows = participation[participation["development_area"] == development_area]
     return {str(k): int(y) for k, y in zip(rows["kommunkod"], rows["first_year"])}
@@ -66,14 +67,10 @@ def _treated_units(engine: Engine, development_area: str, participation: pd.Data
 def _comparison_units(engine: Engine, comparison: str, treated: dict[str, int], participation: pd.DataFrame | None,
                       eligibility: pd.DataFrame | None) -> list[str]:
     if participation is None:
-        from segreform.programme import participation as programme_participation
-
         participation = programme_participation(engine)
     # A municipality in any development area is treated by the programme: never a comparison.
     in_programme = set(participation["kommunkod"].astype(str)) | set(treated)
     if eligibility is None:
-        from segreform.programme.eligibility import assess_municipalities
-
         try:
             eligibility = assess_municipalities(engine)
         except Exception as exc:  # the barometer inputs are not loaded yet
@@ -90,8 +87,6 @@ def _comparison_units(engine: Engine, comparison: str, treated: dict[str, int], 
 
 
 def _latest_outcome_year(engine: Engine, variable: str, level: str) -> int | None:
-    from segreform.data.queries import observations
-
     frame = observations(engine, variable, level=level)
     frame = frame[frame["value"].notna()]
     return int(frame["year"].max()) if not frame.empty else None

@@ -16,9 +16,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from segreform.data.queries import observations
+from segreform.evaluate.did import callaway_santanna
 from segreform.evaluate.panel import DesignError
-from segreform.evaluate.plans import PlanView, get_plan, list_plans
 from segreform.evaluate.results import EvaluationResult
+from segreform.evaluate.sdid import synthetic_did
+from segreform.evaluate.synth import synthetic_control
+from segreform.research.plans import PlanView, get_plan, list_plans
 from segreform.store.db import session, transaction
 from segreform.store.models.evaluation import EvaluationRun, EvaluationRunVintage
 
@@ -40,8 +44,6 @@ class AnalysisDataset:
 
 def analysis_dataset(engine: Engine, plan: PlanView | int) -> AnalysisDataset:
     """The plan's outcome for its treated and comparison units, one row per unit and year, with provenance."""
-    from segreform.data.queries import observations
-
     plan = get_plan(engine, plan) if isinstance(plan, int) else plan
     codes = sorted(plan.treated) + plan.comparison_units
     obs = observations(engine, plan.outcome_variable, level=plan.level, area_codes=codes)
@@ -80,8 +82,6 @@ def estimate_plan(plan: PlanView, data: AnalysisDataset) -> EvaluationResult:
         raise DesignError(f"no {plan.outcome_variable!r} data for treated municipality {missing[0]}")
     settings = plan.settings
     if plan.estimator == "did":
-        from segreform.evaluate.did import callaway_santanna
-
         return callaway_santanna(frame, "area_code", "year", "first_year", "outcome",
                                  control=settings.get("control", "never"), method=settings.get("method", "dr"),
                                  bootstrap=int(settings.get("bootstrap", 999)), seed=settings.get("seed", 1))
@@ -91,12 +91,8 @@ def estimate_plan(plan: PlanView, data: AnalysisDataset) -> EvaluationResult:
     if plan.estimator == "synth":
         if len(plan.treated) != 1:
             raise DesignError(f"a synthetic control is for one treated unit; this plan has {len(plan.treated)}; use sdid or did")
-        from segreform.evaluate.synth import synthetic_control
-
         return synthetic_control(frame, "area_code", "year", "outcome", next(iter(plan.treated)), starts[0],
                                  predictors=settings.get("predictors"), placebos=bool(settings.get("placebos", True)))
-    from segreform.evaluate.sdid import synthetic_did
-
     return synthetic_did(frame, "area_code", "year", "outcome", sorted(plan.treated), starts[0],
                          replications=int(settings.get("replications", 200)), seed=settings.get("seed", 0))
 
@@ -164,9 +160,3 @@ def rerun_after_import(engine: Engine, trigger: str = "import") -> list[int]:
             continue
         new_runs.append(run_plan(engine, plan.id, trigger=trigger))
     return new_runs
-
-
-def _rerun_on_import(engine: Engine, result) -> str | None:
-    """After-import hook (see :func:`segreform.data.writer.on_import`): continuous evaluation."""
-    new_runs = rerun_after_import(engine, trigger="import")
-    return f"re-ran {len(new_runs)} evaluation plan(s) on the new data: runs {new_runs}" if new_runs else None
