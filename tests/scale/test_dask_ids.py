@@ -41,3 +41,15 @@ def test_the_same_id_in_another_segment_is_fine(dask_client):
     expected = indices(frame, unit="cell", groups=["a", "b"], by="region", index="dissimilarity")
     pd.testing.assert_series_equal(got["estimate"].reset_index(drop=True), expected["estimate"].reset_index(drop=True),
                                    rtol=1e-12, atol=1e-12)
+
+
+def test_csv_ids_are_text_on_the_cluster_as_on_one_machine(dask_client, tmp_path):
+    """``0114`` stays ``0114`` and ``1``, ``01``, ``1.0`` are three areas, not a repeated one."""
+    path = tmp_path / "ids.csv"
+    path.write_text("kommun,area,a,b\n0114,0114,5,1\n0114,1,3,4\n0114,01,2,6\n0114,1.0,8,2\n", encoding="utf-8")
+    got = run_indices_distributed(str(path), cluster=dask_client, unit="area", groups=["a", "b"], by="kommun",
+                                  index="dissimilarity", progress=False)
+    assert got["kommun"].tolist() == ["0114", "0114"]
+    frame = pd.read_csv(path, dtype={"kommun": str, "area": str})
+    expected = indices(frame, unit="area", groups=["a", "b"], by="kommun", index="dissimilarity")
+    assert got["estimate"].tolist() == pytest.approx(expected["estimate"].tolist(), rel=1e-12)

@@ -24,7 +24,7 @@ in messages count rows of the whole input (partitions in order).
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -58,8 +58,12 @@ BOOTSTRAP_BY = ("individuals",)
 _COMBINE_FAN_IN = 8
 
 
-def read_frame(path_or_df):
-    """A Dask DataFrame from a Dask or pandas DataFrame, a Parquet file or directory, or CSV file(s)."""
+def read_frame(path_or_df, text_columns: Sequence[str] = ()):
+    """A Dask DataFrame from a Dask or pandas DataFrame, a Parquet file or directory, or CSV file(s).
+
+    ``text_columns`` (ids and segment keys) are read from CSV as text, so ``0114`` stays ``0114`` and
+    ``1``, ``01`` and ``1.0`` stay three ids, exactly as on one machine.
+    """
     # dask.dataframe is imported on first use: `segreform --help` and the single-machine engine do without it.
     import dask.dataframe as dd
 
@@ -71,7 +75,8 @@ def read_frame(path_or_df):
         path = Path(path_or_df)
         text = str(path_or_df)
         if text.endswith(".csv") or (path.is_dir() and not any(path.glob("*.parquet")) and any(path.glob("*.csv"))):
-            return dd.read_csv(str(path / "*.csv") if path.is_dir() else text)
+            return dd.read_csv(str(path / "*.csv") if path.is_dir() else text,
+                               dtype={column: str for column in text_columns})
         if path.exists() or any(ch in text for ch in "*?"):
             return dd.read_parquet(text)
         raise MeasureInputError(f"{text}: no such file or directory (expected Parquet or CSV)")
@@ -304,7 +309,8 @@ def _prepare(path_or_df, strategy: str, kwargs: Mapping, draws_requested: bool):
             "strategy='sums' computes point estimates of wide data; use strategy='segments' "
             "for bootstrap or random-allocation draws and for long data"
         )
-    frame = read_frame(path_or_df)
+    id_columns = [spec.unit, *spec.by, *([spec.group_col] if spec.group_col else [])]
+    frame = read_frame(path_or_df, text_columns=id_columns)
     frame = frame[list(dict.fromkeys(spec.check_columns(frame)))]
     return frame, options, names, params, strategy
 
