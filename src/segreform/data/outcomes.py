@@ -48,6 +48,10 @@ def _inputs(engine: Engine) -> pd.DataFrame:
     counts = queries.observations(engine, list(INPUT_VARIABLES), level="regso")
     if counts.empty:
         return pd.DataFrame()
+    # Where two datasets hold the same counts (a new table imported beside the bundled one), the latest import wins.
+    imported = queries.datasets(engine).query("is_current").set_index("name").imported_at
+    counts = (counts.assign(imported_at=counts.dataset.map(imported)).sort_values("imported_at", kind="stable")
+              .drop_duplicates(["area_code", "year", "variable"], keep="last"))
     wide = counts.pivot_table(index=["area_code", "year"], columns="variable", values="value", aggfunc="first")
     if any(v not in wide.columns for v in INPUT_VARIABLES):
         return pd.DataFrame()
