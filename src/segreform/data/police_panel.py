@@ -123,22 +123,28 @@ def join_2025_list(current: pd.DataFrame) -> pd.DataFrame:
     2023 polygons: adds uo_id ("" where none), panel_name and ``join`` (same_name | shared_name_part |
     no_2023_polygon)."""
     names = current["namn"] if "namn" in current.columns else current["name"]
-    latest = panel()[panel().year == LATEST_POLYGON_YEAR]
+    by_kommun = _areas_2023_by_kommun()
     rows = []
     for name, kommun in zip(names, current["kommunkod"]):
-        here = latest[latest.kommun_code == kommun]
-        same = here[here.name.map(normalise_name) == normalise_name(name)]
-        if not same.empty:
-            rows.append((same.uo_id.iloc[0], same.name.iloc[0], JOIN_SAME_NAME))
-            continue
-        wanted = name_parts(name)
-        shared = here[here.name.map(lambda n: _parts_overlap(wanted, name_parts(n)))]
-        if not shared.empty:
-            rows.append((shared.uo_id.iloc[0], shared.name.iloc[0], JOIN_NAME_PART))
-        else:
-            rows.append(("", "", JOIN_NONE))
+        candidates = by_kommun.get(kommun, ())
+        wanted_name, wanted_parts = normalise_name(name), name_parts(name)
+        match = next((c for c in candidates if c[2] == wanted_name), None)
+        how = JOIN_SAME_NAME
+        if match is None:
+            match = next((c for c in candidates if _parts_overlap(wanted_parts, c[3])), None)
+            how = JOIN_NAME_PART
+        rows.append((match[0], match[1], how) if match else ("", "", JOIN_NONE))
     joined = pd.DataFrame(rows, columns=["uo_id", "panel_name", "join"], index=current.index)
     return pd.concat([current, joined], axis=1)
+
+
+@lru_cache(maxsize=1)
+def _areas_2023_by_kommun() -> dict[str, list[tuple[str, str, str, set[str]]]]:
+    latest = panel()[panel().year == LATEST_POLYGON_YEAR]
+    result: dict = {}
+    for uo_id, name, kommun in zip(latest.uo_id, latest.name, latest.kommun_code):
+        result.setdefault(kommun, []).append((uo_id, name, normalise_name(name), name_parts(name)))
+    return result
 
 
 def population_year(list_year: int, available: list[int]) -> int | None:
@@ -175,9 +181,10 @@ def panel_inputs_sha256() -> str:
     return sha256_of("".join(sha256_of_file(path) for path in files))
 
 
+@lru_cache(maxsize=1)
 def list_areas() -> pd.DataFrame:
     """Every area of every list 2015–2025 with its polygon id: DataFrame[year, name, kommun_code, category, uo_id,
-    join]; 2025 from the shipped attribute list, joined through the 2023 polygons."""
+    join]; 2025 from the shipped attribute list, joined through the 2023 polygons. Read once: treat as read-only."""
     earlier = panel().assign(join="")[["year", "name", "kommun_code", "category", "uo_id", "join"]]
     current = join_2025_list(bundled.read_csv(bundled.POLICE_AREAS_2025))
     latest = pd.DataFrame({
@@ -188,12 +195,14 @@ def list_areas() -> pd.DataFrame:
 
 
 def panel_release(engine):
-    """Per kommun (all 290, zero where none) and Riket, per list year 2015–2025: the number of listed areas, of
+    """Per kommun (all 290, zero where none), län and Riket, per list year 2015–2025: the number of listed areas, of
     specially vulnerable ones, and the population living in them (area-weighted RegSO population)."""
     from segreform.data import queries
     from segreform.data.writer import Release
 
-    kommuner = bundled.read_csv(bundled.KOMMUNER).kommunkod
+    kommun_table = bundled.read_csv(bundled.KOMMUNER)
+    kommuner = kommun_table.kommunkod
+    lan_of = kommun_table.set_index("kommunkod").lanskod
     areas = list_areas()
     population = queries.observations(engine, "folkmangd", level="regso")
     available = sorted(population.year.unique().tolist())
@@ -216,7 +225,9 @@ def panel_release(engine):
             without_polygon[int(year)] = [f"{n} ({k})" for n, k in zip(missing.name, missing.kommun_code)]
         for variable, values in ((COUNT_VARIABLE, counts.astype(float)), (SPECIALLY_VULNERABLE_VARIABLE,
                                  severe.astype(float)), (POPULATION_VARIABLE, people)):
+            by_lan = values.groupby(values.index.map(lan_of)).sum(min_count=1)
             for level, codes, numbers in (("kommun", values.index, values.to_numpy()),
+                                          ("lan", by_lan.index, by_lan.to_numpy()),
                                           ("riket", ["00"], [values.sum(min_count=1)])):
                 frames.append(pd.DataFrame({
                     "variable": variable, "area_level": level, "area_version": "2025", "area_code": list(codes),
