@@ -218,3 +218,18 @@ def test_second_init_loads_nothing(loaded):
 
     report = load_bundle(loaded, progress=False)
     assert report.datasets == [] and not report.loaded_geography
+
+
+def test_kommun_panel_gives_every_kommun_a_pre_period(loaded):
+    from segreform.data.panels import kommun_panel
+
+    panel = kommun_panel(loaded, ["valdeltagande_riksdag", "meritvarde_ak9", "polisen_utsatta_omraden_antal"],
+                         years=range(2010, 2026))
+    assert panel.kommun.nunique() == 290
+    before = panel[panel.year < 2018]
+    for variable in ("valdeltagande_riksdag", "meritvarde_ak9", "polisen_utsatta_omraden_antal"):
+        assert before.groupby("kommun")[variable].count().gt(0).mean() > 0.95, variable
+    malmo = panel[(panel.kommun == "1280") & (panel.year == 2018)].iloc[0]
+    assert malmo.valdeltagande_riksdag == pytest.approx(82.0)
+    with pytest.raises(LookupError, match="loaded kommun variables"):
+        kommun_panel(loaded, "no_such_variable")

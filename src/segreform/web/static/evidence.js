@@ -54,8 +54,8 @@
       const ids = polygons.features.map((f) => f.properties.id);
       Plotly.addTraces(el, {
         type: "choropleth", geojson: polygons, featureidkey: "properties.id", locations: ids,
-        z: ids.map(() => 1), colorscale: [[0, "rgba(178,24,43,0.15)"], [1, "rgba(178,24,43,0.15)"]],
-        showscale: false, marker: { line: { width: 2.5, color: "#b2182b" } }, name: labels.policeArea || "",
+        z: ids.map(() => 1), colorscale: [[0, "rgba(122,1,119,0.25)"], [1, "rgba(122,1,119,0.25)"]],
+        showscale: false, marker: { line: { width: 3, color: "#7a0177" } }, name: labels.policeArea || "",
         text: polygons.features.map((f) => (labels.policeArea || "") + ": " + f.properties.name + " (" +
           f.properties.category + "; " + f.properties.years.join(", ") + ")"),
         hoverinfo: "text",
