@@ -50,11 +50,11 @@ def test_population_weighted_riksdag_turnout_matches_the_official_figures():
 
 def test_skolverket_pupil_weighted_national_eligibility():
     observations = kommun_series.skolverket_release().observations
-    wide = observations[observations.variable.isin(["elever_ak9", "behoriga_yrkesprogram_ak9"])].pivot_table(
+    wide = observations[observations.variable.isin(["elever_ak9", "behoriga_yrkesprogram_ak9_skolverket"])].pivot_table(
         index=["area_code", "year"], columns="variable", values="value").dropna().reset_index()
     for spring, published in ((2019, 84.3), (2016, 83.1)):
         rows = wide[wide.year == spring]
-        national = np.average(rows.behoriga_yrkesprogram_ak9, weights=rows.elever_ak9)
+        national = np.average(rows.behoriga_yrkesprogram_ak9_skolverket, weights=rows.elever_ak9)
         assert round(national, 1) == published
 
 

@@ -54,7 +54,7 @@ def test_malmo_page_shows_each_focus_area_over_time_with_status_and_trend(client
     by_id = {chart["id"]: chart for chart in charts["charts"]}
     assert set(rows) == set(by_id)
     for indicator in ("valdeltagande_riksdag", "valdeltagande_kommunfullmaktige", "meritvarde_ak9",
-                      "behoriga_yrkesprogram", "disponibel_inkomst_median", "andel_hyresratter_serie",
+                      "behoriga_yrkesprogram_skolverket", "disponibel_inkomst_median", "andel_hyresratter_serie",
                       "utsatta_omraden", "befolkning_utsatta_omraden", "segregation_d_utrikes_inrikes"):
         assert indicator in by_id, indicator
     turnout = by_id["valdeltagande_riksdag"]["lines"][0]

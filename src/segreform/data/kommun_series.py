@@ -36,8 +36,9 @@ SKOLVERKET_VARIABLES = {
     "merit_17": ("meritvarde_ak9", "points", "Mean merit value, 17 subjects, year 9 (Skolverket)"),
     "merit_16": ("meritvarde_ak9_16_amnen", "points", "Mean merit value, 16 subjects, year 9 (Skolverket)"),
     "pct_eligible_upper_secondary_vocational": (
-        "behoriga_yrkesprogram_ak9", "percent",
-        "Year-9 pupils eligible for a vocational upper-secondary programme, % (Skolverket)"),
+        # Not Kolada's N15428 (behoriga_yrkesprogram_ak9, pupils by home kommun): Skolverket counts by school kommun.
+        "behoriga_yrkesprogram_ak9_skolverket", "percent",
+        "Year-9 pupils eligible for a vocational upper-secondary programme, % (Skolverket, by the school's kommun)"),
     "pct_passed_all_subjects": ("godkanda_alla_amnen_ak9", "percent",
                                 "Year-9 pupils with a pass in all subjects, % (Skolverket)"),
     "pct_foreign_background": ("utlandsk_bakgrund_ak9", "percent",

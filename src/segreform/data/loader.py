@@ -90,7 +90,6 @@ def load_bundle(engine: Engine, progress: bool = True) -> LoadReport:
     if not has_geography:
         _load_geography_and_police(engine, progress)
         loaded_geography = True
-    loaded = []
     with outcomes.deferred():
         loaded = _load_missing_releases(engine, progress)
     return LoadReport(loaded_geography, loaded, time.perf_counter() - started)
