@@ -206,6 +206,12 @@ def panel_release(engine):
     areas = list_areas()
     population = queries.observations(engine, "folkmangd", level="regso")
     available = sorted(population.year.unique().tolist())
+    # uo_id × year → people, all years in one merge.
+    overlay = regso_overlay()[["uo_id", "regso_code", "share_of_regso_area"]]
+    weighted = overlay.merge(population[["area_code", "year", "value"]].astype({"area_code": object}),
+                             left_on="regso_code", right_on="area_code")
+    people_by_area_year = (weighted.share_of_regso_area * weighted.value).groupby(
+        [weighted.uo_id, weighted.year]).sum()
     frames, used_years, without_polygon = [], {}, {}
     for year, listed in areas.groupby("year"):
         pop_year = population_year(int(year), available)
@@ -215,7 +221,7 @@ def panel_release(engine):
                   .reindex(kommuner, fill_value=0))
         people = pd.Series(np.nan, index=kommuner)
         if pop_year is not None:
-            by_area = population_by_area(population[population.year == pop_year][["area_code", "value"]])
+            by_area = people_by_area_year.xs(pop_year, level="year")
             # An area the 2025 list splits in two (Rinkeby, Tensta) shares one polygon: count its people once.
             people = (listed[listed.uo_id != ""].drop_duplicates(["kommun_code", "uo_id"])
                       .assign(people=lambda f: f.uo_id.map(by_area).fillna(0.0))
