@@ -3,7 +3,6 @@ stated totals, and what `segreform init` stores from them (SQLite and PostgreSQL
 
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pandas as pd

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from segreform.barometer import indicators as registry
@@ -138,7 +137,3 @@ def chart_payload(groups: list[dict], start: int = PROGRAMME_START) -> dict:
         for item in group["indicators"]:
             charts.append({"id": item["id"], "label": item["label"], "unit": item["unit"], "lines": item["lines"]})
     return {"start": start, "charts": charts}
-
-
-def is_number(value) -> bool:
-    return value is not None and not (isinstance(value, float) and np.isnan(value))

@@ -154,19 +154,6 @@ def population_year(list_year: int, available: list[int]) -> int | None:
     return min(available, key=lambda y: (abs(y - list_year), -y))
 
 
-def population_by_area(regso_population: pd.DataFrame) -> pd.Series:
-    """uo_id → area-weighted population, from DataFrame[area_code, value] of one year."""
-    overlay = regso_overlay()
-    people = overlay.regso_code.map(regso_population.set_index("area_code")["value"]).astype(float).fillna(0.0)
-    return (overlay.share_of_regso_area * people).groupby(overlay.uo_id).sum()
-
-
-def population_inside(regso_population: pd.DataFrame, uo_ids) -> float:
-    """Area-weighted population of the given police areas (each counted once) from DataFrame[area_code, value]."""
-    by_area = population_by_area(regso_population)
-    return float(by_area.reindex(sorted(set(uo_ids) - {""}), fill_value=0.0).sum())
-
-
 PANEL_DATASET = "polisen_utsatta_omraden_panel"
 COUNT_VARIABLE = "polisen_utsatta_omraden_antal"
 SPECIALLY_VULNERABLE_VARIABLE = "polisen_sarskilt_utsatta_omraden_antal"
