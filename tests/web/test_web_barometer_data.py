@@ -59,12 +59,16 @@ def test_dissimilarity_matches_the_textbook_formula_with_an_interval(loaded_engi
     assert set(result["year"]) == {2020, 2021, 2022, 2023}
 
 
-def test_police_areas_match_regso_by_name(data):
+def test_police_areas_match_regso_by_polygon(data):
     matches = data.police_matches("0180")
+    # The 2025 list splits the 2023 area "Rinkeby / Tensta"; both parts reach its polygon, which covers both RegSO.
     rinkeby = matches[matches["name"] == "Rinkeby"]
-    assert rinkeby["regso_name"].tolist() == ["Rinkeby"]
+    assert sorted(rinkeby["regso_name"]) == ["Rinkeby", "Tensta"]
+    rosengard = data.police_matches("1280").query("name == 'Rosengård'")
+    assert len(rosengard) >= 2 and rosengard["regso_code"].str.startswith("1280R").all()
     counts = data.indicator_values(registry.get_indicator("utsatta_omraden"), "kommun")
-    assert counts["value"].sum() == len(data.police) == 65
+    assert counts.query("year == 2025")["value"].sum() == len(data.police) == 65
+    assert counts.query("year == 2015")["value"].sum() == 53
 
 
 def test_layers_cover_indicators_indices_and_type_shares(data):

@@ -37,6 +37,8 @@ class Indicator:
     scb_table: str | None = None
     import_command: str | None = None
     bundled: bool = False
+    measures: dict = field(default_factory=dict)
+    dataset: str | None = None
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -52,6 +54,10 @@ class Indicator:
 
     def label(self, lang: str) -> str:
         return self.name.get(lang) or self.name["sv"]
+
+    def description(self, lang: str) -> str:
+        """What the indicator measures (from ``measures`` in the registry; "" when not stated)."""
+        return self.measures.get(lang) or self.measures.get("sv", "")
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,8 @@ def _parse_indicator(focus_key: str, raw: dict, where: str) -> Indicator:
         scb_table=raw.get("scb_table"),
         import_command=raw.get("import"),
         bundled=bool(raw.get("bundled", False)),
+        measures=dict(raw.get("measures") or {}),
+        dataset=raw.get("dataset"),
     )
 
 

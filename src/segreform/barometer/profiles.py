@@ -8,7 +8,6 @@ and nothing is recomputed per request otherwise.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from sqlalchemy import Engine
 
 from segreform.barometer import indicators as registry
 from segreform.barometer import maps, typology
+from segreform.barometer import police as police_overlay
+from segreform.barometer import search as area_search
 
 PUBLISHED_TYPE_VARIABLE = "omradestyp"
 # Stored variables (shares 0–1 per RegSO and year) from which the types are computed where they are loaded.
@@ -39,6 +40,7 @@ LICENCES = {
     "SCB": "CC0 1.0 (SCB öppna data)",
     "Polisen": "Källa: Polisen (offentlig handling)",
     "Kolada": "Källa: Kolada (fri att använda)",
+    "Skolverket": "Källa: Skolverket (officiell statistik, fri att återanvända)",
 }
 SEGREFORM_SOURCE = "segreform, computed from SCB (BE0101, RegSO)"
 
@@ -64,10 +66,6 @@ class Layer:
 
     def name(self, lang: str) -> str:
         return self.label.get(lang) or self.label["sv"]
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", str(text).casefold()).strip()
 
 
 class Barometer:
@@ -531,27 +529,13 @@ class _Snapshot:
         return areas[areas["parent_code"] == code].drop(columns="parent_code").reset_index(drop=True)
 
     def police_matches(self, kommun_code: str) -> pd.DataFrame:
-        """The police's vulnerable areas in a kommun, matched to RegSO by name where a part of the name fits.
-
-        The police publish polygons of their own, not RegSO codes; the bundled list has only names, so this is
-        a name match ("Nydala / Hermodsdal / Lindängen" matches a RegSO whose name contains "Hermodsdal"),
-        shown as such. DataFrame[name, category, regso_code, regso_name] with regso_code "" where no name fits.
-        """
+        """The police's vulnerable areas in a kommun with the RegSO each covers, by polygon overlay
+        (:func:`segreform.barometer.police.regso_matches`). DataFrame[name, category, regso_code, regso_name, ...]
+        with regso_code "" where the area has no polygon."""
         key = ("police_matches", kommun_code)
-        if key in self._layer_cache:
-            return self._layer_cache[key]
-        police = self.police[self.police["kommunkod"] == kommun_code]
-        regso = self.regso[self.regso["parent_code"] == kommun_code]
-        candidates = [(code, name, _normalise(name)) for code, name in zip(regso["code"], regso["name"])]
-        rows = []
-        for name, category in zip(police["name"], police["category"]):
-            parts = [_normalise(p) for p in re.split(r"[/,]| och ", str(name)) if len(p.strip()) >= 3]
-            hits = [(code, regso_name) for code, regso_name, normal in candidates if any(p in normal for p in parts)]
-            for regso_code, regso_name in hits or [("", "")]:
-                rows.append({"name": name, "category": category, "regso_code": regso_code, "regso_name": regso_name})
-        result = pd.DataFrame(rows, columns=["name", "category", "regso_code", "regso_name"])
-        self._layer_cache[key] = result
-        return result
+        if key not in self._layer_cache:
+            self._layer_cache[key] = police_overlay.regso_matches(self.police, self.regso, kommun_code)
+        return self._layer_cache[key]
 
     def comparison(self, kommun_code: str, others: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
         """Every loaded kommun-level indicator for the kommun, its county, the nation and chosen kommuner.
@@ -617,27 +601,11 @@ class _Snapshot:
         }
 
     def search(self, query: str, limit: int = 50) -> pd.DataFrame:
-        """Areas whose name contains ``query`` or whose code starts with it (case and accents as typed).
+        """Kommuner, police areas and RegSO by name or code, best first (:func:`segreform.barometer.search.search`).
 
-        DataFrame[level, code, name, kommun_name] with kommuner first, then RegSO, best matches first.
+        DataFrame[level, code, name, kommun_name]; a police area's code is its kommun's.
         """
-        text = _normalise(query)
-        if len(text) < 2:
-            raise ValueError("type at least two characters of a name or a code")
-        frames = []
-        for level, frame in (("kommun", self.kommuner), ("regso", self.regso)):
-            names = frame["name"].map(_normalise)
-            codes = frame["code"].str.casefold()
-            hit = names.str.contains(text, regex=False) | codes.str.startswith(text)
-            found = frame[hit].copy()
-            found["level"] = level
-            found["starts"] = ~names[hit].str.startswith(text)
-            found["kommun_name"] = found["name"] if level == "kommun" else found["kommun_name"]
-            frames.append(found[["level", "code", "name", "kommun_name", "starts"]])
-        result = pd.concat(frames, ignore_index=True)
-        result["order"] = (result["level"] != "kommun").astype(int)
-        result = result.sort_values(["order", "starts", "name"]).head(limit)
-        return result[["level", "code", "name", "kommun_name"]].reset_index(drop=True)
+        return area_search.search(query, self.kommuner, self.regso, self.police, limit)
 
 
 INDEX_LABELS = {

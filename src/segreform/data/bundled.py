@@ -20,6 +20,13 @@ LONEINKOMST_TABLE = BUNDLED_DIR / "scb" / "tables" / "regso_medel_loneinkomst_20
 UPPLATELSEFORM_TABLE = BUNDLED_DIR / "scb" / "tables" / "regso_upplatelseform_2020_2023.csv"
 FODELSEREGION_PX_EXPORT = BUNDLED_DIR / "scb" / "raw" / "regso_fodelseregion_2020_2023_px_export.csv"
 OMRADESTYP_PX_EXPORT = BUNDLED_DIR / "scb" / "raw" / "regso_omradestyp_2022_px_export.csv"
+KOMMUN_POPULATION_SERIES = BUNDLED_DIR / "kommun_series" / "scb_folkmangd_kommun_1968_2025.csv"
+KOMMUN_TURNOUT_SERIES = BUNDLED_DIR / "kommun_series" / "scb_valdeltagande_kommun_1973_2022.csv"
+KOMMUN_INCOME_SERIES = BUNDLED_DIR / "kommun_series" / "scb_disponibel_hushallsinkomst_median_kommun_2011_2024.csv"
+KOMMUN_RENTED_SHARE_SERIES = BUNDLED_DIR / "kommun_series" / "scb_andel_hyresratter_kommun_1990_2025.csv"
+SKOLVERKET_AK9 = BUNDLED_DIR / "skolverket" / "skolverket_ak9_kommun_2016_2025_long.csv.gz"
+POLICE_PANEL = BUNDLED_DIR / "police_panel" / "polisen_utsatta_omraden_panel_2015_2023.csv"
+POLICE_PANEL_POLYGONS = BUNDLED_DIR / "police_panel" / "polisen_utsatta_omraden_polygoner_2015_2023_wgs84.geojson"
 
 BOUNDARY_FILES = {
     "regso": BUNDLED_DIR / "geo" / "regso_2025_wgs84.geojson",

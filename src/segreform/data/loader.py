@@ -14,7 +14,7 @@ from functools import lru_cache
 import pandas as pd
 from sqlalchemy import Engine, func, insert, select
 
-from segreform.data import bundled
+from segreform.data import bundled, kommun_series, outcomes, police_panel
 from segreform.data.geography import normalise_label
 from segreform.data.px import px_release
 from segreform.data.writer import Release, bulk_insert, sha256_of, sha256_of_file, write_release
@@ -90,16 +90,33 @@ def load_bundle(engine: Engine, progress: bool = True) -> LoadReport:
     if not has_geography:
         _load_geography_and_police(engine, progress)
         loaded_geography = True
+    with outcomes.deferred():
+        loaded = _load_missing_releases(engine, progress)
+    return LoadReport(loaded_geography, loaded, time.perf_counter() - started)
+
+
+def _has_dataset(engine: Engine, name: str) -> bool:
+    with engine.connect() as conn:
+        return conn.execute(select(Dataset.id).where(Dataset.name == name)).first() is not None
+
+
+def _load_missing_releases(engine: Engine, progress: bool) -> list[str]:
     loaded = []
     for name, content_sha256, build in _bundled_release_builders():
-        with engine.connect() as conn:
-            present = conn.execute(
-                select(Dataset.id).where(Dataset.name == name, Dataset.content_sha256 == content_sha256)
-            ).first()
-        if present is None:
-            write_release(engine, build(engine), progress=progress)
+        if content_sha256 is not None:
+            with engine.connect() as conn:
+                present = conn.execute(
+                    select(Dataset.id).where(Dataset.name == name, Dataset.content_sha256 == content_sha256)
+                ).first()
+            if present is not None:
+                continue
+        elif not loaded and _has_dataset(engine, name):
+            continue  # derived from the releases above, none of which changed in this run
+        # A derived release (hash None) hashes its own inputs; writing an unchanged one is a no-op.
+        release = build(engine)
+        if release is not None and write_release(engine, release, progress=progress).status == "imported":
             loaded.append(name)
-    return LoadReport(loaded_geography, loaded, time.perf_counter() - started)
+    return loaded
 
 
 def _load_geography_and_police(engine: Engine, progress: bool) -> None:
@@ -187,6 +204,10 @@ def _bundled_release_builders():
     ]
     builders.append((OMRADESTYP_DATASET, sha256_of_file(bundled.OMRADESTYP_PX_EXPORT), _omradestyp_release))
     builders.append((AGGREGATE_DATASET, _aggregate_sha256(), lambda _engine: _aggregate_release()))
+    builders.extend(kommun_series.release_builders())
+    # Both read the RegSO population stored above, so they come after the SCB tables.
+    builders.append((police_panel.PANEL_DATASET, police_panel.panel_inputs_sha256(), police_panel.panel_release))
+    builders.append((outcomes.SEGREGATION_DATASET, None, outcomes.segregation_release))
     return builders
 
 

@@ -24,7 +24,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from segreform.barometer.profiles import Barometer
     from segreform.store import make_engine
     from segreform.research import install as install_research
-    from segreform.web import barometer, programme, programme_networks, programme_people, programme_reforms, research
+    from segreform.web import (barometer, evidence, programme, programme_networks, programme_people, programme_reforms,
+                               research)
 
     app = FastAPI(
         title="segreform",
@@ -55,7 +56,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             response.headers[key] = value
         return response
 
-    for module in (barometer, programme, programme_people, programme_networks, programme_reforms, research):
+    for module in (barometer, evidence, programme, programme_people, programme_networks, programme_reforms, research):
         app.include_router(module.router)
     # Mounted after the plotly route so that route wins for its path.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -65,12 +66,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 def warm_up(app: FastAPI) -> threading.Thread:
     """Fill the caches in the background (data, overview layers, map geometry) so that the first visitor
     does not wait for them; requests that come earlier simply compute what they need themselves."""
+    from segreform.barometer import police as police_overlay
     from segreform.barometer.profiles import BOOTSTRAP_DRAWS, map_layer
 
     def work() -> None:
         try:
             for level in ("kommun", "regso"):
                 map_layer(level)
+            police_overlay.substantial_overlay()  # the police polygons × RegSO, for kommun pages
             data = app.state.barometer.data
             data.layers  # noqa: B018  (builds the snapshot and every overview layer)
             data.segregation_indices("kommun", bootstrap=BOOTSTRAP_DRAWS)  # the intervals on kommun pages

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from segreform.barometer import downloads as files
 from segreform.barometer import indicators as registry
 from segreform.barometer import typology
+from segreform.barometer import search as area_search
 from segreform.barometer.profiles import (
     BOOTSTRAP_DRAWS,
     INDEX_LABELS,
@@ -31,6 +32,7 @@ from segreform.barometer.profiles import (
     map_layer,
 )
 from segreform.barometer.maps import union_bounds
+from segreform.web import evidence
 from segreform.web.i18n import PageCache, language, register, render, t
 
 router = APIRouter()
@@ -356,7 +358,8 @@ def kommun_page(request: Request, code: str, compare: list[str] = Query(default=
         not_loaded=[row["indicator"] for row in data.indicator_status() if not row["loaded"]],
         comparison_rows=records(profile["comparison"]),
         indicator_label=lambda i: registry.get_indicator(i).label(lang), index_label=lambda i: INDEX_LABELS[i][lang],
-        area_name=lambda c: area_name(data, c, lang), **profile,
+        area_name=lambda c: area_name(data, c, lang),
+        evidence=evidence.kommun_context(data, code, lang, tuple(profile["compare"])), **profile,
     )
 
 
@@ -472,8 +475,9 @@ def search_page(request: Request, q: str = ""):
             error = str(exc)
         if results is not None and len(results) == 1:
             row = results.iloc[0]
-            return RedirectResponse(f"/{'kommun' if row['level'] == 'kommun' else 'area'}/{row['code']}", status_code=303)
-    return render(request, "barometer/search.html", q=q, results=results, error=error)
+            return RedirectResponse(area_search.result_url(row["level"], row["code"]), status_code=303)
+    return render(request, "barometer/search.html", q=q, results=results, error=error,
+                  result_url=area_search.result_url)
 
 
 @router.get("/api/search", tags=["barometer"], summary="Find a kommun or RegSO by name or code")
