@@ -22,7 +22,9 @@ from segreform.programme.clock import utcnow
 from segreform.programme.errors import BudgetExceeded, InvalidInput, NotFound, ProgrammeError, WrongState, require
 from segreform.programme.ledger import committed, position, reform_limit
 from segreform.programme.money import format_sek
+from segreform.programme import explanations
 from segreform.programme.review import summarise
+from segreform.programme.selection_core import CoreSolver
 from segreform.store.models.programme import (
     Application,
     Call,
@@ -47,6 +49,9 @@ class Candidate:
     areas: tuple[str, ...]
     county: str
     reform: str = ""
+    quality: float | None = None  # mean review score 0–100 (``score`` is the objective it enters)
+    need: float | None = None  # measured need 0–100
+    reviewer_scores: tuple[float, ...] = ()  # each complete review's score, for the stability bootstrap
 
 
 @dataclass
@@ -76,6 +81,7 @@ class Decision:
     label: str
     selected: bool
     explanation: str
+    reason: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -83,6 +89,7 @@ class Selection:
     decisions: list[Decision]
     total_score: float
     spent: dict[int, int]
+    limits: list[dict] = field(default_factory=list)
 
     @property
     def selected_ids(self) -> list[int]:
@@ -174,8 +181,9 @@ class _Model:
 def select_applications(candidates: list[Candidate], constraints: Constraints, progress: bool = False) -> Selection:
     """Choose the best set and explain every candidate's outcome.
 
-    Each explanation re-solves the programme with that application pinned in or out (one exact solve per
-    application), so ``progress=True`` shows a progress bar for large calls.
+    Each explanation re-solves the programme with that application pinned in or out; the solves use
+    :class:`~segreform.programme.selection_core.CoreSolver` (exact, warm-started), so 200 applications take well
+    under a second.
 
     Raises
     ------
@@ -187,7 +195,8 @@ def select_applications(candidates: list[Candidate], constraints: Constraints, p
             if cost < 0:
                 raise InvalidInput(f"application {c.application_id} cost {year}", "must not be negative")
     model = _Model(candidates, constraints)
-    best = model.solve()
+    solver = CoreSolver(model)
+    best = solver.solve(model.scores)
     if best is None:
         raise ProgrammeError(
             "no selection meets the constraints: check the minimum per development area "
@@ -196,48 +205,66 @@ def select_applications(candidates: list[Candidate], constraints: Constraints, p
     best_total = float(model.scores @ best)
     order = np.argsort(-model.scores, kind="stable")
     rank = {int(i): r + 1 for r, i in enumerate(order)}
+    limits = limit_positions(model, best)
     decisions = []
     for i, candidate in enumerate(tqdm(candidates, desc="explaining", unit="application", disable=not progress)):
-        pinned = model.solve({i: 0 if best[i] else 1})
+        flipped = best.copy()
+        flipped[i] = 1 - flipped[i]
+        pinned = solver.solve(model.scores, {i: int(flipped[i])}, warm=flipped)
+        reason = _reason(i, candidate, best, pinned, model, best_total, rank, constraints, limits)
         decisions.append(Decision(candidate.application_id, candidate.label, bool(best[i]),
-                                  _explain(i, candidate, best, pinned, model, best_total, rank, constraints)))
+                                  explanations.english(reason), reason))
     spent = {key[0]: int(costs @ best) for key, costs in model.budget_rows if key[1] is None}
-    return Selection(decisions, best_total, spent)
+    return Selection(decisions, best_total, spent, limits)
 
 
-def _explain(i, candidate, best, alternative, model, best_total, rank, constraints) -> str:
+def limit_positions(model: _Model, chosen: np.ndarray) -> list[dict]:
+    """Every money limit with what the chosen set spends of it; ``binding`` when it keeps out an application that
+    would otherwise fit every other limit (the limit the delegation would have to raise)."""
+    rows = []
+    outside = [j for j in range(len(model.candidates)) if not chosen[j]]
+    spent_all = {key: int(costs @ chosen) for key, costs in model.budget_rows}
+    for key, costs in model.budget_rows:
+        left = model.limits[key] - spent_all[key]
+        blocked = [j for j in outside if costs[j] > left]
+        only_this = [j for j in blocked if all(
+            other_costs[j] <= model.limits[other] - spent_all[other]
+            for other, other_costs in model.budget_rows if other != key)]
+        rows.append({"year": key[0], "reform": key[1], "limit_ore": int(model.limits[key]),
+                     "spent_ore": spent_all[key], "left_ore": int(left), "blocks": len(blocked),
+                     "binding": bool(only_this)})
+    return rows
+
+
+def _reason(i, candidate, best, alternative, model, best_total, rank, constraints, limits) -> dict:
     n = len(model.candidates)
-    head = f"score {candidate.score:.1f} (rank {rank[i]} of {n}); cost " + ", ".join(
-        f"{format_sek(cost)} in {year}" for year, cost in sorted(candidate.costs.items()))
-    names = {j: model.candidates[j].label for j in range(n)}
+    reason = {"score": round(candidate.score, 4), "quality": candidate.quality, "need": candidate.need,
+              "rank": rank[i], "of": n, "costs": {str(y): c for y, c in sorted(candidate.costs.items())},
+              "reform": candidate.reform}
     if best[i]:
         if alternative is None:
-            return f"In: {head}. It is needed to meet the minimum per development area."
+            return {**reason, "kind": "in_required"}
         loss = best_total - float(model.scores @ alternative)
         if loss <= SCORE_TOLERANCE:
-            return f"In: {head}. A set without it scores the same (a tie)."
-        return f"In: {head}. Without it the best set's total score would be {loss:.1f} lower."
+            return {**reason, "kind": "in_tie"}
+        return {**reason, "kind": "in", "loss": round(loss, 4)}
+    # The limits adding it to the chosen set would break, with the amounts.
+    breaks = []
+    for row in limits:
+        cost = candidate.costs.get(row["year"], 0)
+        if cost and row["reform"] in (None, candidate.reform) and cost > row["left_ore"]:
+            breaks.append({**row, "cost_ore": cost})
+    reason["breaks"] = breaks
     if alternative is None:
-        reasons = []
-        for year, cost in sorted(candidate.costs.items()):
-            for (limit_year, reform), budget in model.limits.items():
-                if limit_year == year and reform in (None, candidate.reform) and cost > budget:
-                    what = f"reform {reform}'s {year} budget line" if reform else f"{year} budget"
-                    reasons.append(f"its {year} cost {format_sek(cost)} exceeds the {what} {format_sek(budget)} left")
-        if constraints.max_per_county is not None:
-            reasons.append(f"or it breaks a limit (at most {constraints.max_per_county} per county, "
-                           f"the per-area limits {constraints.max_per_area or '{}'})")
-        return f"Out: {head}. It cannot be part of any set that meets the constraints: " + "; ".join(reasons) + "."
+        return {**reason, "kind": "out_infeasible", "max_per_county": constraints.max_per_county,
+                "never_fits": [b for b in breaks if b["cost_ore"] > b["limit_ore"]]}
     loss = best_total - float(model.scores @ alternative)
-    displaced = [names[j] for j in range(n) if best[j] and not alternative[j]]
     if loss <= SCORE_TOLERANCE:
-        return f"Out: {head}. A tie: a set with it scores the same; the solver kept the other."
+        return {**reason, "kind": "out_tie"}
+    displaced = [model.candidates[j].label for j in range(n) if best[j] and not alternative[j]]
     needed = candidate.score + loss
-    what_it_takes = (f"It would be selected with a score above {needed:.1f}, or with a larger budget."
-                     if needed <= MAX_SCORE else "Even the top score would not get it in: it needs a larger budget "
-                     "or a lower request.")
-    return (f"Out: {head}. Funding it would displace {', '.join(displaced) or 'nothing'} and lower the total "
-            f"score by {loss:.1f}. {what_it_takes}")
+    return {**reason, "kind": "out", "loss": round(loss, 4), "displaced": displaced,
+            "needed": round(needed, 4) if needed <= MAX_SCORE else None}
 
 
 # --- with the database ------------------------------------------------------------------------------
