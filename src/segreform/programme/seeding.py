@@ -64,6 +64,16 @@ def seed_programme(engine: Engine, folder: Path | None = None) -> SeedSummary:
 
     Everything is validated first and written in one transaction: a bad seed file changes nothing.
     """
+    if folder is None and not os.environ.get(SEED_DIR_ENV):
+        # The bundled programme definition (programmes/sverige-2017-2025.yaml) is the default structure.
+        from segreform.programme import definition
+
+        data = definition.bundled()
+        with transaction(engine) as db:
+            definition.write_definition(db, data, source_file=definition.BUNDLED.name, actor="seed")
+        return SeedSummary(years=len(data["years"]), focus_areas=len(data["focus_areas"]),
+                           development_areas=len(data["development_areas"]), reforms=len(data["reforms"]),
+                           budget_lines=len(data["years"]) * len(data["reforms"]), organisations=len(data["agencies"]))
     folder = folder or seed_dir()
     spec = load_yaml("programme.yaml", folder)
     lines = _read_budget_lines(folder / "reform_budget_lines.csv")

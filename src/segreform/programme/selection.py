@@ -82,6 +82,7 @@ class Decision:
     selected: bool
     explanation: str
     reason: dict = field(default_factory=dict)
+    probability: float | None = None  # share of stability draws that select it
 
 
 @dataclass
@@ -271,7 +272,15 @@ def _reason(i, candidate, best, alternative, model, best_total, rank, constraint
 
 def candidates_for_year(db: Session, year: int, eligible: dict[str, bool] | None = None
                         ) -> tuple[list[Candidate], list[Decision]]:
-    """Submitted applications to calls of ``year`` as candidates; the rest get an explanation of why not."""
+    """Submitted applications to calls of ``year`` as candidates; the rest get an explanation of why not.
+
+    The objective is ``quality_weight × review score + need_weight × need score`` (both 0–100; the weights are the
+    programme definition's ``selection`` rule for the year). An application found ineligible at submission (or by
+    ``eligible``, a kommunkod -> bool map) never enters the selection.
+    """
+    from segreform.programme.definition import rules_for_year
+
+    weights = rules_for_year(db, year)["selection"]
     rows = db.execute(select(Application, Organisation).join(Call, Call.id == Application.call_id)
                       .join(Organisation, Organisation.id == Application.organisation_id)
                       .where(Call.year == year, Application.status == "submitted")
@@ -279,18 +288,25 @@ def candidates_for_year(db: Session, year: int, eligible: dict[str, bool] | None
     candidates, excluded = [], []
     for application, organisation in rows:
         label = f"#{application.id} {organisation.name}"
-        if eligible is not None and organisation.kommunkod and not eligible.get(organisation.kommunkod, False):
-            excluded.append(Decision(application.id, label, False, "Out: the applicant does not meet the "
-                                     "eligibility rules (see the eligibility page for the reason)."))
+        failed_rule = application.eligible is False or (
+            eligible is not None and organisation.kommunkod and not eligible.get(organisation.kommunkod, False))
+        if failed_rule:
+            reason = {"kind": "excluded_ineligible",
+                      "evidence": (application.eligibility or {}).get("summary_en", "see the eligibility page")}
+            excluded.append(Decision(application.id, label, False, explanations.english(reason), reason))
             continue
         review = summarise(db, application.id)
         if review.mean is None:
-            excluded.append(Decision(application.id, label, False,
-                                     "Out: no complete review yet; it needs at least one reviewer's full scores."))
+            reason = {"kind": "excluded_review"}
+            excluded.append(Decision(application.id, label, False, explanations.english(reason), reason))
             continue
         reform = db.get(Call, application.call_id).reform_code
-        candidates.append(Candidate(application.id, label, review.mean, yearly_amounts(application),
-                                    tuple(area_codes(db, application.id)), organisation.lanskod or "??", reform))
+        need = application.need_score
+        objective = weights["quality_weight"] * review.mean + weights["need_weight"] * (need or 0.0)
+        candidates.append(Candidate(application.id, label, objective, yearly_amounts(application),
+                                    tuple(area_codes(db, application.id)), organisation.lanskod or "??", reform,
+                                    quality=round(review.mean, 4), need=need,
+                                    reviewer_scores=tuple(review.reviewer_scores.values())))
     return candidates, excluded
 
 
@@ -306,7 +322,8 @@ def available_budgets(db: Session, years: list[int], reforms: set[str]
 def run_selection(db: Session, *, year: int, actor: str, min_per_area: dict[str, int] | None = None,
                   max_per_area: dict[str, int] | None = None, max_per_county: int | None = None,
                   budget_ore: int | None = None, eligible: dict[str, bool] | None = None,
-                  dry_run: bool = False, progress: bool = False) -> tuple[Selection, int | None]:
+                  dry_run: bool = False, progress: bool = False, stability_draws: int | None = None
+                  ) -> tuple[Selection, int | None]:
     """Select for ``year``: budgets are what is left of each year's frame (or ``budget_ore`` for the first year).
 
     Returns the selection and the id of the stored run (None on a dry run, which writes nothing).
@@ -324,16 +341,26 @@ def run_selection(db: Session, *, year: int, actor: str, min_per_area: dict[str,
         budgets[year] = min(budgets[year], budget_ore)
     constraints = Constraints(budgets, min_per_area or {}, max_per_area or {}, max_per_county, reform_budgets)
     selection = select_applications(candidates, constraints, progress)
+    from segreform.programme.definition import rules_for_year
+    from segreform.programme.stability import selection_probabilities
+
+    rule = rules_for_year(db, year)["selection"]
+    draws = rule["stability_draws"] if stability_draws is None else stability_draws
+    probabilities = selection_probabilities(candidates, constraints, quality_weight=rule["quality_weight"],
+                                            need_weight=rule["need_weight"], draws=draws, seed=rule["stability_seed"])
+    for decision, probability in zip(selection.decisions, probabilities):
+        decision.probability = float(probability) if draws else None
     selection.decisions.extend(excluded)
     if dry_run:
         return selection, None
     run = SelectionRun(year=year, created_at=utcnow(), constraints=constraints.as_json(),
-                       budget_ore=budgets[year], objective=f"{selection.total_score:.4f}")
+                       budget_ore=budgets[year], objective=f"{selection.total_score:.4f}", limits=selection.limits)
     db.add(run)
     db.flush()
     for decision in selection.decisions:
         db.add(SelectionItem(run_id=run.id, application_id=decision.application_id, selected=decision.selected,
-                             explanation=decision.explanation))
+                             explanation=decision.explanation, reason=decision.reason,
+                             probability=decision.probability))
     record(db, actor, "selection.run", "selection_run", run.id, year=year, selected=selection.selected_ids,
            constraints=constraints.as_json())
     return selection, run.id

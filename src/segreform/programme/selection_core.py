@@ -19,9 +19,12 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+from numba import njit
 from scipy.optimize import linprog
 
-ENUMERATION_LIMIT = 14
+ENUMERATION_LIMIT = 12
+NODE_LIMIT = 2_000_000
+QUICK_NODE_LIMIT = 20_000
 FIX_TOLERANCE = 1e-7  # score units (0–100 scale): a flip must lose more than this to be fixed
 
 
@@ -48,6 +51,9 @@ class CoreSolver:
         self._lp_rhs = np.concatenate([self.limits / scale, self.count_hi.astype(float), -self.count_lo.astype(float)])
         ratio_weight = self.costs / scale[:, None]
         self._greedy_weight = ratio_weight.sum(axis=0) + 1e-9
+        self._multipliers: np.ndarray | None = None
+        self._surrogate = np.zeros(self.n)
+        self._scale = scale
 
     # --- exact checks in integers ---------------------------------------------------------------
 
@@ -57,8 +63,10 @@ class CoreSolver:
         counts = self.counts @ x
         return bool(np.all(counts <= self.count_hi) and np.all(counts >= self.count_lo))
 
-    def greedy(self, scores: np.ndarray, pinned: dict[int, int] | None = None) -> np.ndarray | None:
-        """A feasible set by score per unit of budget, respecting pins; None when it misses a minimum."""
+    def greedy(self, scores: np.ndarray, pinned: dict[int, int] | None = None,
+               order: np.ndarray | None = None) -> np.ndarray | None:
+        """A feasible set filled in ``order`` (default: score per unit of budget), respecting pins; None when it
+        misses a minimum."""
         x = np.zeros(self.n, dtype=np.int64)
         free = np.ones(self.n, dtype=bool)
         for j, v in (pinned or {}).items():
@@ -66,7 +74,9 @@ class CoreSolver:
         spent, counted = self.costs @ x, self.counts @ x
         if np.any(spent > self.limits) or np.any(counted > self.count_hi):
             return None
-        for j in np.argsort(-scores / self._greedy_weight, kind="stable"):
+        if order is None:
+            order = np.argsort(-scores / self._greedy_weight, kind="stable")
+        for j in order:
             if not free[j] or scores[j] <= 0:
                 continue
             cost, count = self.costs[:, j], self.counts[:, j]
@@ -80,45 +90,75 @@ class CoreSolver:
     def solve(self, scores: np.ndarray, pinned: dict[int, int] | None = None,
               warm: np.ndarray | None = None) -> np.ndarray | None:
         """An optimal 0/1 vector for ``scores`` (None when no set meets the constraints with the pins)."""
+        scores = np.asarray(scores, dtype=float)
         pinned = dict(pinned or {})
         if self.n == 0:
             return np.zeros(0, dtype=np.int64)
-        incumbent = self.greedy(scores, pinned)
-        if warm is not None and all(warm[j] == v for j, v in pinned.items()) and self.feasible(warm):
-            if incumbent is None or scores @ warm > scores @ incumbent:
-                incumbent = warm.astype(np.int64)
-        fixed = dict(pinned)
-        free = [j for j in range(self.n) if j not in fixed]
-        if incumbent is not None and len(free) > ENUMERATION_LIMIT:
-            fixed.update(self._reduced_cost_fixings(scores, pinned, float(scores @ incumbent)) or {})
-            free = [j for j in range(self.n) if j not in fixed]
+        free = [j for j in range(self.n) if j not in pinned]
         if len(free) <= ENUMERATION_LIMIT:
-            return self._enumerate(scores, fixed, free)
-        model = copy.copy(self.model)
-        model.scores = np.asarray(scores, dtype=float)
-        return model.solve(fixed)
+            return self._enumerate(scores, pinned, free)
+        incumbents = []
+        if warm is not None and all(warm[j] == v for j, v in pinned.items()) and self.feasible(warm):
+            incumbents.append(np.asarray(warm, dtype=np.int64))
+        else:  # the warm start (the previous draw's optimum) is usually better than greedy; greedy otherwise
+            incumbents = [x for x in [self.greedy(scores, pinned)] if x is not None]
+        start = max(incumbents, key=lambda x: float(scores @ x)) if incumbents else None
+        # First with the cached multipliers and a small node budget; when that bound is too loose for these
+        # scores, with fresh LP prices for them; only then the MILP.
+        for fresh, limit in ((False, QUICK_NODE_LIMIT), (True, NODE_LIMIT)):
+            if fresh:
+                self._multipliers = None
+            found, complete = self._branch_and_bound(scores, pinned, free, start, limit)
+            if complete:
+                return found
+        model = copy.copy(self.model)  # the search hit its node limit: the MILP decides, exactly
+        model.scores = scores
+        return model.solve(pinned)
 
-    def _reduced_cost_fixings(self, scores, pinned, incumbent_value) -> dict[int, int] | None:
-        free = np.array([j for j in range(self.n) if j not in pinned])
-        x_fixed = np.zeros(self.n)
+    def multipliers(self, scores: np.ndarray) -> np.ndarray:
+        """LP dual prices of the money and upper count rows: any non-negative vector gives a valid surrogate
+        constraint, so they are computed once and reused across draws and pins (only the bound's tightness varies)."""
+        if self._multipliers is None:
+            result = linprog(-scores, A_ub=self._lp_rows, b_ub=self._lp_rhs, bounds=(0, 1), method="highs")
+            k_upper = self.costs.shape[0] + self.counts.shape[0]
+            if result.status == 0:
+                y = np.maximum(-np.asarray(result.ineqlin.marginals), 0.0)[:k_upper]
+            else:
+                y = np.ones(k_upper)
+            self._multipliers = y
+            self._surrogate = y @ np.vstack([self.costs / self._scale[:, None], self.counts.astype(float)])
+        return self._multipliers
+
+    def _branch_and_bound(self, scores, pinned, free, start, node_limit) -> tuple[np.ndarray | None, bool]:
+        base = np.zeros(self.n, dtype=np.int64)
         for j, v in pinned.items():
-            x_fixed[j] = v
-        rows = self._lp_rows[:, free]
-        rhs = self._lp_rhs - self._lp_rows @ x_fixed
-        result = linprog(-scores[free], A_ub=rows, b_ub=rhs, bounds=(0, 1), method="highs")
-        if result.status != 0:
-            return None  # infeasible or numerically awkward: let the exact path decide
-        y = np.maximum(-np.asarray(result.ineqlin.marginals), 0.0)
-        reduced = scores[free] - rows.T @ y
-        upper = float(y @ rhs + np.maximum(reduced, 0).sum())
-        gap = upper - incumbent_value
-        fixings = {}
-        for j, r in zip(free, reduced):
-            if r > 0 and r - gap > FIX_TOLERANCE:
-                fixings[int(j)] = 1
-            elif r < 0 and -r - gap > FIX_TOLERANCE:
-                fixings[int(j)] = 0
-        return fixings
+            base[j] = v
+        free_idx = np.array(free, dtype=np.int64)
+        money_left = self.limits - self.costs @ base
+        count_hi_left = self.count_hi - self.counts @ base
+        count_lo_left = self.count_lo - self.counts @ base
+        if np.any(money_left < 0) or np.any(count_hi_left < 0):
+            return None, True
+        y = self.multipliers(scores)
+        weights = self._surrogate[free_idx]
+        capacity = float(y @ np.concatenate([money_left / self._scale, count_hi_left]))
+        capacity = capacity * (1 + 1e-9) + 1e-9  # a float surrogate must never cut off a feasible set
+        sub_scores = scores[free_idx]
+        ratio = np.where(weights > 0, sub_scores / np.maximum(weights, 1e-300), np.inf)
+        ratio = np.where(sub_scores > 0, ratio, -np.inf)
+        order = np.argsort(-ratio, kind="stable").astype(np.int64)
+        start_x = start[free_idx] if start is not None else np.zeros(len(free), dtype=np.int64)
+        start_value = float(sub_scores @ start_x) if start is not None else -np.inf
+        best, complete = _search(sub_scores, np.ascontiguousarray(self.costs[:, free_idx]),
+                                 money_left.astype(np.int64), np.ascontiguousarray(self.counts[:, free_idx]), count_hi_left.astype(np.int64),
+                                 count_lo_left.astype(np.int64), weights, capacity, order, start_x.astype(np.int64),
+                                 start_value, node_limit)
+        if not complete:
+            return None, False
+        if best[0] < 0:  # no feasible set at all
+            return (None if start is None else start), True
+        base[free_idx] = best
+        return base, True
 
     def _enumerate(self, scores, fixed: dict[int, int], free: list[int]) -> np.ndarray | None:
         base = np.zeros(self.n, dtype=np.int64)
@@ -139,3 +179,129 @@ class CoreSolver:
         best = masks[int(np.argmax(values))]
         base[free_idx] = best
         return base
+
+
+def reduced_full(n: int, free: np.ndarray, reduced: np.ndarray) -> np.ndarray:
+    full = np.zeros(n)
+    full[free] = reduced
+    return full
+
+
+@njit(cache=True)
+def _search(scores, costs, money_left, counts, hi_left, lo_left, weights, capacity, order, start_x, start_value,
+            node_limit):
+    """Depth-first branch and bound over items in ``order`` (best score per surrogate weight first).
+
+    Bound: the value so far plus the fractional (Dantzig) knapsack on the surrogate row ``weights·x ≤ capacity``
+    over the items still open that fit every row now. Returns (best 0/1 vector or [-1], finished within the limit).
+    A node is pruned unless it can beat the best set found by more than 1e-9; the incumbent ``start_x`` is kept
+    on ties, so the answer is an optimum."""
+    n = order.shape[0]
+    k = costs.shape[0]
+    m = counts.shape[0]
+    x = np.zeros(n, np.int64)
+    best = start_x.copy()
+    best_value = start_value
+    found = start_value > -np.inf
+    state = np.zeros(n + 1, np.int64)
+    spent = np.zeros(k, np.int64)
+    counted = np.zeros(m, np.int64)
+    value = 0.0
+    used = 0.0
+    nodes = 0
+    # suffix[r, t]: how much the items from position t on could still add to count row r (for the minimums)
+    suffix = np.zeros((m, n + 1), np.int64)
+    for t in range(n - 1, -1, -1):
+        for r in range(m):
+            suffix[r, t] = suffix[r, t + 1] + counts[r, order[t]]
+    d = 0
+    while d >= 0:
+        if d == n:
+            ok = True
+            for r in range(m):
+                if counted[r] < lo_left[r]:
+                    ok = False
+                    break
+            if ok and value > best_value + 1e-9:
+                best_value = value
+                best[:] = x
+                found = True
+            d -= 1
+            continue
+        j = order[d]
+        st = state[d]
+        if st == 0:
+            nodes += 1
+            if nodes > node_limit:
+                return best, False
+            reachable = True
+            for r in range(m):
+                if counted[r] + suffix[r, d] < lo_left[r]:
+                    reachable = False
+                    break
+            if not reachable:
+                d -= 1
+                continue
+            # the bound
+            bound = value
+            left = capacity - used
+            for t in range(d, n):
+                i = order[t]
+                if scores[i] <= 0:
+                    break
+                fits = True
+                for r in range(k):
+                    if spent[r] + costs[r, i] > money_left[r]:
+                        fits = False
+                        break
+                if not fits:
+                    continue
+                if weights[i] <= left:
+                    bound += scores[i]
+                    left -= weights[i]
+                else:
+                    bound += scores[i] * left / weights[i]
+                    break
+            if bound <= best_value + 1e-9:
+                d -= 1
+                continue
+            state[d] = 1
+            fits = True
+            for r in range(k):
+                if spent[r] + costs[r, j] > money_left[r]:
+                    fits = False
+                    break
+            if fits:
+                for r in range(m):
+                    if counted[r] + counts[r, j] > hi_left[r]:
+                        fits = False
+                        break
+            if fits:
+                x[j] = 1
+                for r in range(k):
+                    spent[r] += costs[r, j]
+                for r in range(m):
+                    counted[r] += counts[r, j]
+                value += scores[j]
+                used += weights[j]
+                state[d + 1] = 0
+                d += 1
+                continue
+            st = 1
+        if st == 1:
+            if x[j] == 1:
+                x[j] = 0
+                for r in range(k):
+                    spent[r] -= costs[r, j]
+                for r in range(m):
+                    counted[r] -= counts[r, j]
+                value -= scores[j]
+                used -= weights[j]
+            state[d] = 2
+            state[d + 1] = 0
+            d += 1
+            continue
+        d -= 1
+    if not found:
+        best[0] = -1
+    return best, True
