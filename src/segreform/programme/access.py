@@ -31,6 +31,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "network.edit": STAFF,
     "reform.update": ("admin", "officer", "agency"),
     "user.create": ("admin",),
+    "call.manage": STAFF,  # 0004_programme_year: calls' life cycle, decisions from a selection run
+    "programme.load": ("admin",),
 }
 
 
