@@ -39,9 +39,12 @@ def create(db: Session, *, year: int, title: str, development_area: str, reform_
         errors["deadline"] = M("give a time zone")
     elif deadline <= utcnow():
         errors["deadline"] = M("must be in the future")
+    explicit = bool(budget_years)
     budget_years = sorted(set(budget_years or [year]))
     outside = [y for y in budget_years if y not in programme_years]
-    if outside:
+    if outside and not explicit:
+        pass  # the call's year is already reported
+    elif outside:
         errors["budget_years"] = M("%(years)s are not programme years (%(span)s)", years=", ".join(map(str, outside)), span=_span(programme_years))
     elif budget_years[0] != year:
         errors["budget_years"] = M("must start with the call's year %(year)s", year=year)

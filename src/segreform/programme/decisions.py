@@ -14,15 +14,16 @@ from segreform.programme import grants
 from segreform.programme.applications import get_application, yearly_amounts
 from segreform.programme.audit import record
 from segreform.programme.clock import utcnow
-from segreform.programme.errors import InvalidInput, NotAllowed, WrongState, require
+from segreform.programme.errors import NotAllowed, WrongState, require
+from segreform.programme.validation import FormErrors, Message as M
 from segreform.store.models.programme import Application, Call, Grant, Organisation, SelectionItem, SelectionRun
 
 
 def refuse_if_ineligible(application: Application) -> None:
     if application.eligible is False:
         summary = (application.eligibility or {}).get("summary_en", "")
-        raise NotAllowed(f"application {application.id} failed the programme's eligibility rule and can never be "
-                         f"granted, not even with a reason ({summary})")
+        raise NotAllowed(M("application %(id)s failed the programme's eligibility rule and can never be granted, "
+                           "not even with a reason (%(evidence)s)", id=application.id, evidence=summary))
 
 
 def decide_run(db: Session, run_id: int, actor: str) -> list[int]:
@@ -66,8 +67,9 @@ def grant_one(db: Session, application_id: int, actor: str, reason: str = "") ->
     run_id = selected_in_latest_run(db, application)
     reason = (reason or "").strip()
     if run_id is None and not reason:
-        raise InvalidInput("reason", "this application is not selected in the latest selection run; a grant outside "
-                                     "the selection needs a written reason (an override, audited and flagged)")
+        raise FormErrors({"reason": M("this application is not selected in the latest selection run; a grant "
+                                      "outside the selection needs a written reason (an override, audited and "
+                                      "flagged)")})
     grant = grants.decide(db, application_id=application_id, amounts=yearly_amounts(application), actor=actor)
     if run_id is not None:
         grant.selection_run_id = run_id
