@@ -264,7 +264,7 @@ def _application_values(values: dict, errors: dict) -> dict:
               "goals": str(values.get("goals") or ""), "time_plan": str(values.get("time_plan") or "")}
     if not fields["title"]:
         errors["title"] = M("is required")
-    fields["start_year"] = _int(values, errors, "start_year", MIN_YEAR, MAX_YEAR)
+    fields["start_year"] = _int(values, errors, "start_year", 0, 9999)  # the call says which years it funds
     fields["years"] = _int(values, errors, "years", 1, 3)
     fields["total_budget_ore"] = _sek(values, errors, "total_budget_sek")
     fields["requested_ore"] = _sek(values, errors, "requested_sek")
