@@ -141,3 +141,15 @@ def test_refuse_rule_refuses_an_ineligible_applicant_with_evidence(seeded, monke
             submission.submit(db, application_id, "applicant")
     with session(seeded) as db:
         assert db.get(Application, application_id).status == "draft"  # nothing written
+
+
+def test_an_override_cannot_put_an_ineligible_application_in(seeded, call_id):
+    with transaction(seeded) as db:
+        r = reviewer(db)
+        application_id = submitted(db, call_id, municipality(db, "0162", "Danderyd"), requested_msek=1, total_msek=2)
+        scored(db, application_id, r, 5)
+        db.get(Application, application_id).eligible = False
+        _, run_id = selection.run_selection(db, year=2019, actor="officer", stability_draws=0)
+        with pytest.raises(NotAllowed, match="can never be granted"):
+            selection.override(db, run_id=run_id, application_id=application_id, include=True, reason="ändå",
+                               actor="officer")

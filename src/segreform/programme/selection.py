@@ -291,8 +291,10 @@ def candidates_for_year(db: Session, year: int, eligible: dict[str, bool] | None
         failed_rule = application.eligible is False or (
             eligible is not None and organisation.kommunkod and not eligible.get(organisation.kommunkod, False))
         if failed_rule:
+            evidence = application.eligibility or {}
             reason = {"kind": "excluded_ineligible",
-                      "evidence": (application.eligibility or {}).get("summary_en", "see the eligibility page")}
+                      "evidence": evidence.get("summary_en", "see the eligibility page"),
+                      "evidence_sv": evidence.get("summary_sv", "se sidan om behörighet")}
             excluded.append(Decision(application.id, label, False, explanations.english(reason), reason))
             continue
         review = summarise(db, application.id)
@@ -381,6 +383,9 @@ def override(db: Session, *, run_id: int, application_id: int, include: bool, re
     if item.selected == include:
         raise WrongState(f"application {application_id} is already {'in' if include else 'out'}")
     if include:
+        from segreform.programme.decisions import refuse_if_ineligible
+
+        refuse_if_ineligible(get_application(db, application_id))  # no override makes an ineligible one fundable
         _check_override_fits(db, run, application_id)
     item.selected, item.overridden = include, True
     item.explanation += f" Manual override by {actor}: {'in' if include else 'out'} because {reason.strip()}"

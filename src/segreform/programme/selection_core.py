@@ -35,11 +35,12 @@ class CoreSolver:
         self.model = model
         self.n = len(model.candidates)
         self.budget_keys = [key for key, _ in model.budget_rows]
-        self.costs = np.array([row for _, row in model.budget_rows], dtype=np.int64).reshape(-1, self.n)
+        self.costs = np.array([row for _, row in model.budget_rows], dtype=np.int64).reshape(
+            len(model.budget_rows), self.n)
         self.limits = np.array([model.limits[key] for key in self.budget_keys], dtype=np.int64)
         if model.count_rows is not None:
             rows, lower, upper = model.count_rows
-            self.counts = np.asarray(rows, dtype=np.int64).reshape(-1, self.n)
+            self.counts = np.asarray(rows, dtype=np.int64).reshape(len(lower), self.n)
             self.count_lo, self.count_hi = lower.astype(np.int64), upper.astype(np.int64)
         else:
             self.counts = np.zeros((0, self.n), dtype=np.int64)

@@ -40,8 +40,13 @@ def _renderer(db, lang: str):
     fmt = formats_for_lang(lang)
     tr = translator(lang)
     namer = _reform_namer(db, lang)
-    return lambda reason: explanations.render(reason, tr, lambda ore: fmt.money_ore(ore),
-                                              lambda value, digits=1: fmt.number(value, digits), namer)
+    def render(reason: dict) -> str:
+        if lang == "sv" and "evidence_sv" in reason:
+            reason = {**reason, "evidence": reason["evidence_sv"]}
+        return explanations.render(reason, tr, lambda ore: fmt.money_ore(ore),
+                                   lambda value, digits=1: fmt.number(value, digits), namer)
+
+    return render
 
 
 def formats_for_lang(lang: str):
