@@ -187,3 +187,18 @@ def test_a_whole_year_through_the_api(year_engine):
 
     everyone = (admin, officer, r1, r2, r3, malmo, botkyrka, danderyd)
     assert all(code < 500 for api in everyone for code in api.statuses)
+
+
+def test_every_programme_year_action_is_a_documented_endpoint(engine):
+    spec = TestClient(create_app(engine)).get("/openapi.json").json()
+    for path in ("/api/programme/calls", "/api/programme/calls/{call_id}/open", "/api/programme/calls/{call_id}/extend",
+                 "/api/programme/calls/{call_id}/close", "/api/programme/calls/{call_id}/applications",
+                 "/api/programme/applications/{application_id}/draft",
+                 "/api/programme/applications/{application_id}/submission", "/api/programme/review",
+                 "/api/programme/applications/{application_id}/assignments",
+                 "/api/programme/applications/{application_id}/review",
+                 "/api/programme/applications/{application_id}/conflicts", "/api/programme/selection/runs",
+                 "/api/programme/selection/runs/{run_id}", "/api/programme/selection/runs/{run_id}/decide",
+                 "/api/programme/selection/runs/{run_id}/override", "/api/programme/applications/{application_id}/grant",
+                 "/api/programme/grants", "/api/programme/definitions"):
+        assert path in spec["paths"], path
