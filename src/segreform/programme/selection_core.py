@@ -24,7 +24,7 @@ from scipy.optimize import linprog
 
 ENUMERATION_LIMIT = 12
 NODE_LIMIT = 2_000_000
-QUICK_NODE_LIMIT = 20_000
+QUICK_NODE_LIMIT = 50_000
 FIX_TOLERANCE = 1e-7  # score units (0–100 scale): a flip must lose more than this to be fixed
 
 
@@ -104,17 +104,19 @@ class CoreSolver:
         else:  # the warm start (the previous draw's optimum) is usually better than greedy; greedy otherwise
             incumbents = [x for x in [self.greedy(scores, pinned)] if x is not None]
         start = max(incumbents, key=lambda x: float(scores @ x)) if incumbents else None
-        # First with the cached multipliers and a small node budget; when that bound is too loose for these
-        # scores, with fresh LP prices for them; only then the MILP.
-        for fresh, limit in ((False, QUICK_NODE_LIMIT), (True, NODE_LIMIT)):
-            if fresh:
-                self._multipliers = None
-            found, complete = self._branch_and_bound(scores, pinned, free, start, limit)
-            if complete:
-                return found
-        model = copy.copy(self.model)  # the search hit its node limit: the MILP decides, exactly
+        # First with the cached prices and a small node budget; when that bound is too loose for these scores,
+        # with fresh LP prices and every application the LP bound proves in or out fixed; only then the MILP.
+        found, complete = self._branch_and_bound(scores, pinned, free, start, QUICK_NODE_LIMIT)
+        if complete:
+            return found
+        fixed = {**pinned, **self._fresh_prices_and_fixings(scores, pinned, start)}
+        found, complete = self._branch_and_bound(scores, fixed, [j for j in range(self.n) if j not in fixed], start,
+                                                 NODE_LIMIT)
+        if complete:
+            return found
+        model = copy.copy(self.model)  # the search hit its node limit: the MILP decides, exactly, with the fixings
         model.scores = scores
-        return model.solve(pinned)
+        return model.solve(fixed)
 
     def multipliers(self, scores: np.ndarray) -> np.ndarray:
         """LP dual prices of the money and upper count rows: any non-negative vector gives a valid surrogate
@@ -129,6 +131,33 @@ class CoreSolver:
             self._multipliers = y
             self._surrogate = y @ np.vstack([self.costs / self._scale[:, None], self.counts.astype(float)])
         return self._multipliers
+
+    def _fresh_prices_and_fixings(self, scores, pinned, start) -> dict[int, int]:
+        """The applications whose flip would lose more than the gap between this LP's bound and the incumbent
+        ``start`` (every such flip is strictly worse than ``start``, so every optimum keeps them as they are)."""
+        free = np.array([j for j in range(self.n) if j not in pinned])
+        x_fixed = np.zeros(self.n)
+        for j, v in pinned.items():
+            x_fixed[j] = v
+        rows = self._lp_rows[:, free]
+        rhs = self._lp_rhs - self._lp_rows @ x_fixed
+        result = linprog(-scores[free], A_ub=rows, b_ub=rhs, bounds=(0, 1), method="highs")
+        if result.status != 0:
+            return {}
+        y = np.maximum(-np.asarray(result.ineqlin.marginals), 0.0)
+        # The search keeps the first prices for its surrogate row: measured, they guide it better than a draw's
+        # own (often degenerate) LP prices; these prices only fix applications.
+        if start is None:
+            return {}
+        reduced = scores[free] - rows.T @ y
+        gap = float(y @ rhs + np.maximum(reduced, 0).sum()) + float(scores @ x_fixed) - float(scores @ start)
+        fixings = {}
+        for j, r in zip(free, reduced):
+            if r > 0 and r - gap > FIX_TOLERANCE and start[j] == 1:
+                fixings[int(j)] = 1
+            elif r < 0 and -r - gap > FIX_TOLERANCE and start[j] == 0:
+                fixings[int(j)] = 0
+        return fixings
 
     def _branch_and_bound(self, scores, pinned, free, start, node_limit) -> tuple[np.ndarray | None, bool]:
         base = np.zeros(self.n, dtype=np.int64)
