@@ -27,7 +27,7 @@ def test_select_dry_run_explains_and_writes_nothing(cli, seeded, call_id):
         scored(db, application_id, reviewer(db), 4)
     result = cli("select", "--year", "2019", "--dry-run", "--max-per-county", "1", "--min-area", "school=1")
     assert result.exit_code == 0, result.output
-    assert "dry run: nothing written" in result.output and "score 75.0" in result.output
+    assert "dry run: nothing written" in result.output and "review 75.0" in result.output
     with session(seeded) as db:
         assert db.scalar(select(func.count()).select_from(SelectionRun)) == 0
     stored = cli("select", "--year", "2019")

@@ -100,7 +100,8 @@ def test_grant_cycle_payments_reports_and_settlement(seeded, call_id):
         assert ledger.committed(db, 2020, grant_id=grant_id) == 1 * MSEK
         assert ledger.paid(db, 2020, grant_id=grant_id) == MSEK // 2
         assert db.get(Grant, grant_id).status == "closed"
-        tranches = [e.tranche for e in db.scalars(select(LedgerEntry).where(LedgerEntry.kind == "payment"))]
+        tranches = [e.tranche for e in db.scalars(select(LedgerEntry).where(LedgerEntry.kind == "payment")
+                                                  .order_by(LedgerEntry.id))]
         assert tranches == [1, 2, 3]
 
 

@@ -78,7 +78,7 @@ def test_a_researcher_is_attached_to_areas(cli, seeded):
     assert cli("attach", "r@uni.se", "--area", "school", "--area", "work").exit_code == 0
     refused = cli("attach", "r@uni.se", "--area", "nowhere")
     assert refused.exit_code == 2 and "choose a development area" in refused.output
-    from segreform.evaluate.plans import researcher_areas
+    from segreform.research.plans import researcher_areas
 
     with session(seeded) as db:
         user_id = db.scalar(select(User.id).where(User.email == "r@uni.se"))

@@ -74,10 +74,12 @@ def test_explanations_say_why_and_what_it_would_take():
     result = select_applications(candidates, Constraints({2019: 11 * MSEK}))
     by_id = {d.application_id: d for d in result.decisions}
     assert result.selected_ids == [1, 2]
-    assert by_id[1].explanation.startswith("In: score 90.0 (rank 1 of 4)")
+    assert by_id[1].explanation.startswith("Selected:") and "rank 1 of 4" in by_id[1].explanation
     assert "would be 30.0 lower" in by_id[1].explanation  # without #1 the best is #2 + #3 = 140 vs 170
-    assert "would displace #2 B" in by_id[3].explanation and "score above 80.0" in by_id[3].explanation
-    assert "exceeds the 2019 budget" in by_id[4].explanation
+    assert "would displace #2 B" in by_id[3].explanation and "objective above 80.0" in by_id[3].explanation
+    assert "more than the 2019 frame, 11 000 000,00 kr" in by_id[4].explanation
+    assert "adding it would exceed the 2019 frame: 5 000 000,00 kr asked, 0,00 kr left" in by_id[3].explanation
+    assert [row["binding"] for row in result.limits] == [True]
 
 
 def test_county_and_area_constraints_are_respected():

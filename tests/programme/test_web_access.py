@@ -257,4 +257,4 @@ def test_pages_show_the_demo_cycle_in_both_languages(seeded):
     reforms_page = client.get("/programme/reforms?lang=en").text
     assert "Tenure form in detailed development plans" in reforms_page and "Done" in reforms_page
     selection_page = client.get("/programme/selection?year=2018&lang=en").text
-    assert "Manual override" not in selection_page and "Out: " in selection_page
+    assert "Manual override" not in selection_page and "Not selected: " in selection_page

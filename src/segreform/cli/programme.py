@@ -82,10 +82,11 @@ def select(year, dry_run, min_area, max_area, max_per_county, budget_sek, check_
     except ProgrammeError as exc:
         raise InputError(str(exc)) from None
     table = Table(title=f"Selection {year}" + (" (dry run: nothing written)" if dry_run else f" (run {run_id})"))
-    for column in ("application", "in", "explanation"):
+    for column in ("application", "in", "p(selected)", "explanation"):
         table.add_column(column)
     for decision in result.decisions:
-        table.add_row(decision.label, "yes" if decision.selected else "no", decision.explanation)
+        probability = "–" if decision.probability is None else f"{decision.probability:.0%}"
+        table.add_row(decision.label, "yes" if decision.selected else "no", probability, decision.explanation)
     console.print(table)
     console.print(f"total score {result.total_score:.1f}; spending " +
                   ", ".join(f"{y}: {format_sek(v)}" for y, v in sorted(result.spent.items())))

@@ -35,6 +35,8 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "milestone.edit": STAFF,
     "agency.edit": STAFF,
     "worklist.view": ("admin", "officer", "reviewer", "applicant", "agency", "researcher", "public"),
+    "call.manage": STAFF,  # calls' life cycle, decisions from a selection run
+    "programme.load": ("admin",),
 }
 
 

@@ -82,10 +82,11 @@ def load_demo(engine: Engine) -> DemoSummary:
         picked, run_id = selection.run_selection(db, year=2018, actor=users["officer"], max_per_county=2,
                                                  min_per_area={"crime": 1})
         granted = 0
-        for application_id in picked.selected_ids:
-            application = applications.get_application(db, application_id)
-            grant = grants.decide(db, application_id=application_id,
-                                  amounts=applications.yearly_amounts(application), actor=users["officer"])
+        from segreform.programme import decisions, demo_year
+
+        for grant_id in decisions.decide_run(db, run_id, users["officer"]):  # decisions follow the selection
+            grant = grants.get_grant(db, grant_id)
+            application = applications.get_application(db, grant.application_id)
             first = applications.yearly_amounts(application)[2018]
             grants.pay_tranche(db, grant_id=grant.id, year=2018, amount_ore=first // 2, actor=users["officer"])
             grants.submit_report(db, grant_id=grant.id, kind="status", year=2018, spent_ore=first // 3,
@@ -93,6 +94,7 @@ def load_demo(engine: Engine) -> DemoSummary:
             granted += 1
         _networks(db)
         _milestones(db)
+        demo_year.add_current_year(db, DEMO_PASSWORD, ACTOR)  # an invented 2026 with an open call
         return DemoSummary(len(ids), picked.selected_ids, granted, users, DEMO_PASSWORD)
 
 

@@ -138,7 +138,11 @@ def barometer_inputs(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
     area_types = pd.DataFrame({"area_code": area_types["area_code"], "kommunkod": area_types["parent_code"],
                                "area_type": area_types["value"].astype(int)})
     police = queries.police_areas(engine).rename(columns={"namn": "name", "kategori": "category"})
-    return area_types, police[["name", "category", "kommunkod"]]
+    area_types.attrs["year"] = int(observations["year"].max())  # the data year, shown as evidence
+    dates = police.get("reference_date", pd.Series(dtype=object)).dropna()
+    police = police[["name", "category", "kommunkod"]]
+    police.attrs["reference_date"] = str(dates.max()) if len(dates) else ""
+    return area_types, police
 
 
 def assess_municipalities(engine, lang: str = "en") -> pd.DataFrame:

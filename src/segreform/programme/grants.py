@@ -13,7 +13,7 @@ from segreform.programme.applications import area_codes, get_application
 from segreform.programme.audit import record
 from segreform.programme.calls import get_call
 from segreform.programme.clock import utcnow
-from segreform.programme.errors import InvalidInput, WrongState, require
+from segreform.programme.errors import InvalidInput, NotAllowed, WrongState, require
 from segreform.programme.money import format_sek
 from segreform.programme.networks import add_member, ensure_network
 from segreform.store.models.programme import Grant, GrantReport, LedgerEntry, Organisation
@@ -29,6 +29,8 @@ def decide(db: Session, *, application_id: int, amounts: dict[int, int], actor: 
     application = get_application(db, application_id)
     if application.status != "submitted":
         raise WrongState(f"application {application_id} is {application.status}; only submitted ones can be granted")
+    if application.eligible is False:  # evaluated at submission; no reason can override it
+        raise NotAllowed(f"application {application_id} failed the eligibility rule and can never be granted")
     if not amounts:
         raise InvalidInput("amounts", "give at least one year's amount")
     years = sorted(amounts)

@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from segreform.programme.agencies import seed_agencies
 from segreform.programme.errors import InvalidInput
 from segreform.programme.money import ORE_PER_MSEK, ORE_PER_SEK
 from segreform.store import transaction
@@ -64,6 +65,17 @@ def seed_programme(engine: Engine, folder: Path | None = None) -> SeedSummary:
 
     Everything is validated first and written in one transaction: a bad seed file changes nothing.
     """
+    if folder is None and not os.environ.get(SEED_DIR_ENV):
+        # The bundled programme definition (programmes/sverige-2017-2025.yaml) is the default structure.
+        from segreform.programme import definition
+
+        data = definition.bundled()
+        with transaction(engine) as db:
+            definition.write_definition(db, data, source_file=definition.BUNDLED.name, actor="seed")
+            seed_agencies(db)
+        return SeedSummary(years=len(data["years"]), focus_areas=len(data["focus_areas"]),
+                           development_areas=len(data["development_areas"]), reforms=len(data["reforms"]),
+                           budget_lines=len(data["years"]) * len(data["reforms"]), organisations=len(data["agencies"]))
     folder = folder or seed_dir()
     spec = load_yaml("programme.yaml", folder)
     lines = _read_budget_lines(folder / "reform_budget_lines.csv")
@@ -93,8 +105,6 @@ def seed_programme(engine: Engine, folder: Path | None = None) -> SeedSummary:
                 line.amount_ore = amount
         db.flush()
         _check_lines_within_frames(db)
-        from segreform.programme.agencies import seed_agencies  # the agency registry (programme_people)
-
         seed_agencies(db)
         return SeedSummary(
             years=len(spec["years"]), focus_areas=len(spec["focus_areas"]),

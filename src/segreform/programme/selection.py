@@ -22,7 +22,9 @@ from segreform.programme.clock import utcnow
 from segreform.programme.errors import BudgetExceeded, InvalidInput, NotFound, ProgrammeError, WrongState, require
 from segreform.programme.ledger import committed, position, reform_limit
 from segreform.programme.money import format_sek
+from segreform.programme import explanations
 from segreform.programme.review import summarise
+from segreform.programme.selection_core import CoreSolver
 from segreform.store.models.programme import (
     Application,
     Call,
@@ -47,6 +49,9 @@ class Candidate:
     areas: tuple[str, ...]
     county: str
     reform: str = ""
+    quality: float | None = None  # mean review score 0–100 (``score`` is the objective it enters)
+    need: float | None = None  # measured need 0–100
+    reviewer_scores: tuple[float, ...] = ()  # each complete review's score, for the stability bootstrap
 
 
 @dataclass
@@ -76,6 +81,8 @@ class Decision:
     label: str
     selected: bool
     explanation: str
+    reason: dict = field(default_factory=dict)
+    probability: float | None = None  # share of stability draws that select it
 
 
 @dataclass
@@ -83,6 +90,7 @@ class Selection:
     decisions: list[Decision]
     total_score: float
     spent: dict[int, int]
+    limits: list[dict] = field(default_factory=list)
 
     @property
     def selected_ids(self) -> list[int]:
@@ -174,8 +182,9 @@ class _Model:
 def select_applications(candidates: list[Candidate], constraints: Constraints, progress: bool = False) -> Selection:
     """Choose the best set and explain every candidate's outcome.
 
-    Each explanation re-solves the programme with that application pinned in or out (one exact solve per
-    application), so ``progress=True`` shows a progress bar for large calls.
+    Each explanation re-solves the programme with that application pinned in or out; the solves use
+    :class:`~segreform.programme.selection_core.CoreSolver` (exact, warm-started), so 200 applications take well
+    under a second.
 
     Raises
     ------
@@ -187,7 +196,8 @@ def select_applications(candidates: list[Candidate], constraints: Constraints, p
             if cost < 0:
                 raise InvalidInput(f"application {c.application_id} cost {year}", "must not be negative")
     model = _Model(candidates, constraints)
-    best = model.solve()
+    solver = CoreSolver(model)
+    best = solver.solve(model.scores)
     if best is None:
         raise ProgrammeError(
             "no selection meets the constraints: check the minimum per development area "
@@ -196,55 +206,81 @@ def select_applications(candidates: list[Candidate], constraints: Constraints, p
     best_total = float(model.scores @ best)
     order = np.argsort(-model.scores, kind="stable")
     rank = {int(i): r + 1 for r, i in enumerate(order)}
+    limits = limit_positions(model, best)
     decisions = []
     for i, candidate in enumerate(tqdm(candidates, desc="explaining", unit="application", disable=not progress)):
-        pinned = model.solve({i: 0 if best[i] else 1})
+        flipped = best.copy()
+        flipped[i] = 1 - flipped[i]
+        pinned = solver.solve(model.scores, {i: int(flipped[i])}, warm=flipped)
+        reason = _reason(i, candidate, best, pinned, model, best_total, rank, constraints, limits)
         decisions.append(Decision(candidate.application_id, candidate.label, bool(best[i]),
-                                  _explain(i, candidate, best, pinned, model, best_total, rank, constraints)))
+                                  explanations.english(reason), reason))
     spent = {key[0]: int(costs @ best) for key, costs in model.budget_rows if key[1] is None}
-    return Selection(decisions, best_total, spent)
+    return Selection(decisions, best_total, spent, limits)
 
 
-def _explain(i, candidate, best, alternative, model, best_total, rank, constraints) -> str:
+def limit_positions(model: _Model, chosen: np.ndarray) -> list[dict]:
+    """Every money limit with what the chosen set spends of it; ``binding`` when it keeps out an application that
+    would otherwise fit every other limit (the limit the delegation would have to raise)."""
+    rows = []
+    outside = [j for j in range(len(model.candidates)) if not chosen[j]]
+    spent_all = {key: int(costs @ chosen) for key, costs in model.budget_rows}
+    for key, costs in model.budget_rows:
+        left = model.limits[key] - spent_all[key]
+        blocked = [j for j in outside if costs[j] > left]
+        only_this = [j for j in blocked if all(
+            other_costs[j] <= model.limits[other] - spent_all[other]
+            for other, other_costs in model.budget_rows if other != key)]
+        rows.append({"year": key[0], "reform": key[1], "limit_ore": int(model.limits[key]),
+                     "spent_ore": spent_all[key], "left_ore": int(left), "blocks": len(blocked),
+                     "binding": bool(only_this)})
+    return rows
+
+
+def _reason(i, candidate, best, alternative, model, best_total, rank, constraints, limits) -> dict:
     n = len(model.candidates)
-    head = f"score {candidate.score:.1f} (rank {rank[i]} of {n}); cost " + ", ".join(
-        f"{format_sek(cost)} in {year}" for year, cost in sorted(candidate.costs.items()))
-    names = {j: model.candidates[j].label for j in range(n)}
+    reason = {"score": round(candidate.score, 4), "quality": candidate.quality, "need": candidate.need,
+              "rank": rank[i], "of": n, "costs": {str(y): c for y, c in sorted(candidate.costs.items())},
+              "reform": candidate.reform}
     if best[i]:
         if alternative is None:
-            return f"In: {head}. It is needed to meet the minimum per development area."
+            return {**reason, "kind": "in_required"}
         loss = best_total - float(model.scores @ alternative)
         if loss <= SCORE_TOLERANCE:
-            return f"In: {head}. A set without it scores the same (a tie)."
-        return f"In: {head}. Without it the best set's total score would be {loss:.1f} lower."
+            return {**reason, "kind": "in_tie"}
+        return {**reason, "kind": "in", "loss": round(loss, 4)}
+    # The limits adding it to the chosen set would break, with the amounts.
+    breaks = []
+    for row in limits:
+        cost = candidate.costs.get(row["year"], 0)
+        if cost and row["reform"] in (None, candidate.reform) and cost > row["left_ore"]:
+            breaks.append({**row, "cost_ore": cost})
+    reason["breaks"] = breaks
     if alternative is None:
-        reasons = []
-        for year, cost in sorted(candidate.costs.items()):
-            for (limit_year, reform), budget in model.limits.items():
-                if limit_year == year and reform in (None, candidate.reform) and cost > budget:
-                    what = f"reform {reform}'s {year} budget line" if reform else f"{year} budget"
-                    reasons.append(f"its {year} cost {format_sek(cost)} exceeds the {what} {format_sek(budget)} left")
-        if constraints.max_per_county is not None:
-            reasons.append(f"or it breaks a limit (at most {constraints.max_per_county} per county, "
-                           f"the per-area limits {constraints.max_per_area or '{}'})")
-        return f"Out: {head}. It cannot be part of any set that meets the constraints: " + "; ".join(reasons) + "."
+        return {**reason, "kind": "out_infeasible", "max_per_county": constraints.max_per_county,
+                "never_fits": [b for b in breaks if b["cost_ore"] > b["limit_ore"]]}
     loss = best_total - float(model.scores @ alternative)
-    displaced = [names[j] for j in range(n) if best[j] and not alternative[j]]
     if loss <= SCORE_TOLERANCE:
-        return f"Out: {head}. A tie: a set with it scores the same; the solver kept the other."
+        return {**reason, "kind": "out_tie"}
+    displaced = [model.candidates[j].label for j in range(n) if best[j] and not alternative[j]]
     needed = candidate.score + loss
-    what_it_takes = (f"It would be selected with a score above {needed:.1f}, or with a larger budget."
-                     if needed <= MAX_SCORE else "Even the top score would not get it in: it needs a larger budget "
-                     "or a lower request.")
-    return (f"Out: {head}. Funding it would displace {', '.join(displaced) or 'nothing'} and lower the total "
-            f"score by {loss:.1f}. {what_it_takes}")
+    return {**reason, "kind": "out", "loss": round(loss, 4), "displaced": displaced,
+            "needed": round(needed, 4) if needed <= MAX_SCORE else None}
 
 
 # --- with the database ------------------------------------------------------------------------------
 
 def candidates_for_year(db: Session, year: int, eligible: dict[str, bool] | None = None
                         ) -> tuple[list[Candidate], list[Decision]]:
-    """Submitted applications to calls of ``year`` as candidates; the rest get an explanation of why not."""
+    """Submitted applications to calls of ``year`` as candidates; the rest get an explanation of why not.
+
+    The objective is ``quality_weight × review score + need_weight × need score`` (both 0–100; the weights are the
+    programme definition's ``selection`` rule for the year). An application found ineligible at submission (or by
+    ``eligible``, a kommunkod -> bool map) never enters the selection.
+    """
+    from segreform.programme.definition import rules_for_year
+
+    weights = rules_for_year(db, year)["selection"]
     rows = db.execute(select(Application, Organisation).join(Call, Call.id == Application.call_id)
                       .join(Organisation, Organisation.id == Application.organisation_id)
                       .where(Call.year == year, Application.status == "submitted")
@@ -252,18 +288,27 @@ def candidates_for_year(db: Session, year: int, eligible: dict[str, bool] | None
     candidates, excluded = [], []
     for application, organisation in rows:
         label = f"#{application.id} {organisation.name}"
-        if eligible is not None and organisation.kommunkod and not eligible.get(organisation.kommunkod, False):
-            excluded.append(Decision(application.id, label, False, "Out: the applicant does not meet the "
-                                     "eligibility rules (see the eligibility page for the reason)."))
+        failed_rule = application.eligible is False or (
+            eligible is not None and organisation.kommunkod and not eligible.get(organisation.kommunkod, False))
+        if failed_rule:
+            evidence = application.eligibility or {}
+            reason = {"kind": "excluded_ineligible",
+                      "evidence": evidence.get("summary_en", "see the eligibility page"),
+                      "evidence_sv": evidence.get("summary_sv", "se sidan om behörighet")}
+            excluded.append(Decision(application.id, label, False, explanations.english(reason), reason))
             continue
         review = summarise(db, application.id)
         if review.mean is None:
-            excluded.append(Decision(application.id, label, False,
-                                     "Out: no complete review yet; it needs at least one reviewer's full scores."))
+            reason = {"kind": "excluded_review"}
+            excluded.append(Decision(application.id, label, False, explanations.english(reason), reason))
             continue
         reform = db.get(Call, application.call_id).reform_code
-        candidates.append(Candidate(application.id, label, review.mean, yearly_amounts(application),
-                                    tuple(area_codes(db, application.id)), organisation.lanskod or "??", reform))
+        need = application.need_score
+        objective = weights["quality_weight"] * review.mean + weights["need_weight"] * (need or 0.0)
+        candidates.append(Candidate(application.id, label, objective, yearly_amounts(application),
+                                    tuple(area_codes(db, application.id)), organisation.lanskod or "??", reform,
+                                    quality=round(review.mean, 4), need=need,
+                                    reviewer_scores=tuple(review.reviewer_scores.values())))
     return candidates, excluded
 
 
@@ -279,7 +324,8 @@ def available_budgets(db: Session, years: list[int], reforms: set[str]
 def run_selection(db: Session, *, year: int, actor: str, min_per_area: dict[str, int] | None = None,
                   max_per_area: dict[str, int] | None = None, max_per_county: int | None = None,
                   budget_ore: int | None = None, eligible: dict[str, bool] | None = None,
-                  dry_run: bool = False, progress: bool = False) -> tuple[Selection, int | None]:
+                  dry_run: bool = False, progress: bool = False, stability_draws: int | None = None
+                  ) -> tuple[Selection, int | None]:
     """Select for ``year``: budgets are what is left of each year's frame (or ``budget_ore`` for the first year).
 
     Returns the selection and the id of the stored run (None on a dry run, which writes nothing).
@@ -297,16 +343,26 @@ def run_selection(db: Session, *, year: int, actor: str, min_per_area: dict[str,
         budgets[year] = min(budgets[year], budget_ore)
     constraints = Constraints(budgets, min_per_area or {}, max_per_area or {}, max_per_county, reform_budgets)
     selection = select_applications(candidates, constraints, progress)
+    from segreform.programme.definition import rules_for_year
+    from segreform.programme.stability import selection_probabilities
+
+    rule = rules_for_year(db, year)["selection"]
+    draws = rule["stability_draws"] if stability_draws is None else stability_draws
+    probabilities = selection_probabilities(candidates, constraints, quality_weight=rule["quality_weight"],
+                                            need_weight=rule["need_weight"], draws=draws, seed=rule["stability_seed"])
+    for decision, probability in zip(selection.decisions, probabilities):
+        decision.probability = float(probability) if draws else None
     selection.decisions.extend(excluded)
     if dry_run:
         return selection, None
     run = SelectionRun(year=year, created_at=utcnow(), constraints=constraints.as_json(),
-                       budget_ore=budgets[year], objective=f"{selection.total_score:.4f}")
+                       budget_ore=budgets[year], objective=f"{selection.total_score:.4f}", limits=selection.limits)
     db.add(run)
     db.flush()
     for decision in selection.decisions:
         db.add(SelectionItem(run_id=run.id, application_id=decision.application_id, selected=decision.selected,
-                             explanation=decision.explanation))
+                             explanation=decision.explanation, reason=decision.reason,
+                             probability=decision.probability))
     record(db, actor, "selection.run", "selection_run", run.id, year=year, selected=selection.selected_ids,
            constraints=constraints.as_json())
     return selection, run.id
@@ -327,6 +383,9 @@ def override(db: Session, *, run_id: int, application_id: int, include: bool, re
     if item.selected == include:
         raise WrongState(f"application {application_id} is already {'in' if include else 'out'}")
     if include:
+        from segreform.programme.decisions import refuse_if_ineligible
+
+        refuse_if_ineligible(get_application(db, application_id))  # no override makes an ineligible one fundable
         _check_override_fits(db, run, application_id)
     item.selected, item.overridden = include, True
     item.explanation += f" Manual override by {actor}: {'in' if include else 'out'} because {reason.strip()}"

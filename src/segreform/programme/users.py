@@ -241,7 +241,7 @@ def create_organisation(db: Session, *, kind: str, code: str, name: str, actor: 
 
 def attach_area(db: Session, user_id: int, development_area: str, actor: str) -> User:
     """Attach a researcher to a development area (they see its evaluation plans, runs and data), in the caller's
-    transaction — the same row as :func:`segreform.evaluate.plans.attach_researcher` writes; idempotent."""
+    transaction — the same row as :func:`segreform.research.plans.attach_researcher` writes; idempotent."""
     from segreform.store.models.evaluation import ResearcherArea
     from segreform.store.models.programme import DevelopmentArea
 

@@ -24,8 +24,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from segreform.barometer.profiles import Barometer
     from segreform.store import make_engine
     from segreform.research import install as install_research
-    from segreform.web import (barometer, evidence, programme, programme_networks, programme_people, programme_reforms,
-                               research)
+    from segreform.web import (barometer, evidence, programme, programme_calls, programme_networks, programme_people,
+                               programme_reforms, programme_selection, research)
 
     app = FastAPI(
         title="segreform",
@@ -56,7 +56,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             response.headers[key] = value
         return response
 
-    for module in (barometer, evidence, programme, programme_people, programme_networks, programme_reforms, research):
+    for module in (barometer, evidence, programme, programme_calls, programme_selection, programme_people,
+                   programme_networks, programme_reforms, research):
         app.include_router(module.router)
     # Mounted after the plotly route so that route wins for its path.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

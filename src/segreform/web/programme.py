@@ -318,7 +318,9 @@ def _applicant_step(request, application_id, user, step) -> Response:
 
 @router.post("/programme/applications/{application_id}/submit", dependencies=CSRF)
 def application_submit(request: Request, application_id: int, user: User = require_role("application.edit")):
-    return _applicant_step(request, application_id, user, lambda db: applications.submit(db, application_id, user.email))
+    from segreform.programme import submission  # every field checked, eligibility evaluated with its evidence
+
+    return _applicant_step(request, application_id, user, lambda db: submission.submit(db, application_id, user.email))
 
 
 @router.post("/programme/applications/{application_id}/withdraw", dependencies=CSRF)
@@ -414,11 +416,13 @@ def selection_override(request: Request, run_id: int, application_id: int = Form
 
 
 @router.post("/programme/applications/{application_id}/grant", dependencies=CSRF)
-def grant_decide(request: Request, application_id: int, user: User = require_role("grant.decide")):
+def grant_decide(request: Request, application_id: int, reason: str = Form(""),
+                 user: User = require_role("grant.decide")):
+    # Decisions follow the selection (segreform.programme.decisions): outside the latest run only with a reason.
+    from segreform.programme.decisions import grant_one
+
     def work(db):
-        application = applications.get_application(db, application_id)
-        return grants.decide(db, application_id=application_id, amounts=applications.yearly_amounts(application),
-                             actor=user.email).id
+        return grant_one(db, application_id, user.email, reason[:2000]).id
 
     return _act(request, work, f"/programme/applications/{application_id}")
 

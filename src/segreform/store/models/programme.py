@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -39,6 +40,7 @@ class ProgrammeYear(Base):
     frame_ore: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(Text)
     lock_counter: Mapped[int] = mapped_column(Integer, default=0)
+    programme_code: Mapped[str | None] = mapped_column(String(60), nullable=True)  # 0004: which programme
     __table_args__ = (CheckConstraint("frame_ore >= 0", name="frame_not_negative"),)
 
 
@@ -127,6 +129,13 @@ class Call(Base):
     reform_code: Mapped[str] = mapped_column(ForeignKey("prog_reform.code"))
     max_grant_share_pct: Mapped[int] = mapped_column(Integer, default=90)
     max_years: Mapped[int] = mapped_column(Integer, default=3)
+    # 0004_programme_year: the call's life cycle and limits (segreform.programme.call_cycle)
+    status: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
+    development_area_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    budget_years: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    min_amount_ore: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    max_amount_ore: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    required_attachments: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class Criterion(Base):
@@ -158,6 +167,10 @@ class Application(Base):
     requested_ore: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # 0004_programme_year: eligibility evaluated at submission, with its evidence, and the measured need
+    eligible: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    eligibility: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    need_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     __table_args__ = (
         CheckConstraint("status in ('draft','submitted','withdrawn','granted','rejected')", name="status_known"),
         CheckConstraint("requested_ore >= 0 and total_budget_ore >= 0", name="money_not_negative"),
@@ -221,6 +234,9 @@ class SelectionRun(Base):
     constraints: Mapped[dict] = mapped_column(JSON)
     budget_ore: Mapped[int] = mapped_column(BigInteger)
     objective: Mapped[str] = mapped_column(String(40))
+    limits: Mapped[list | None] = mapped_column(JSON, nullable=True)  # 0004: each limit, spent, binding
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class SelectionItem(Base):
@@ -231,6 +247,8 @@ class SelectionItem(Base):
     selected: Mapped[bool] = mapped_column(Boolean)
     overridden: Mapped[bool] = mapped_column(Boolean, default=False)
     explanation: Mapped[str] = mapped_column(Text)
+    reason: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # 0004: facts rendered per language
+    probability: Mapped[float | None] = mapped_column(Float, nullable=True)  # 0004: stability bootstrap
 
 
 class Grant(Base):
@@ -245,6 +263,9 @@ class Grant(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     decided_by: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # 0004: the selection run the grant follows, or the written reason for deciding outside it
+    selection_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     __table_args__ = (CheckConstraint("end_year - start_year between 0 and 2", name="at_most_three_years"),)
 
 

@@ -3,7 +3,7 @@ meetings, milestone progress history; published minutes, completed action items,
 research institutions as organisations.
 
 Revision ID: 0005_programme_people
-Revises: 0003_evaluation
+Revises: 0004_programme_year
 
 Written to match ``segreform.store.models.programme_people`` and ``.programme`` exactly
 (tests/programme/test_schema_and_seed.py compares them).
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0005_programme_people"
-down_revision = "0003_evaluation"
+down_revision = "0004_programme_year"
 branch_labels = None
 depends_on = None
 
