@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from segreform import __version__
+from segreform.web.security import SecurityHeaders
 
 PLOTLY_JS = Path(__import__("plotly").__file__).parent / "package_data" / "plotly.min.js"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -23,13 +24,15 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     """Build the app on ``engine`` (default: the configured database)."""
     from segreform.barometer.profiles import Barometer
     from segreform.store import make_engine
-    from segreform.web import barometer, programme, research
+    from segreform.web import api_docs, barometer, programme, research, research_reports
 
     app = FastAPI(
         title="segreform",
         version=__version__,
         description="Segregation barometer, reform programme and evaluation. Every figure carries its source and year.",
+        docs_url=None, redoc_url=None,  # served from installed assets by segreform.web.api_docs
     )
+    app.add_middleware(SecurityHeaders)
     app.state.engine = engine or make_engine()
     # One cache of barometer data per app; it rebuilds itself when an import changes the data.
     app.state.barometer = Barometer(app.state.engine)
@@ -52,9 +55,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             response.headers[key] = value
         return response
 
-    for module in (barometer, programme, research):
+    for module in (barometer, programme, research, research_reports):
         app.include_router(module.router)
-    # Mounted after the plotly route so that route wins for its path.
+    api_docs.install(app)
+    # Mounted after the plotly and API-docs routes so that those win for their paths.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -242,7 +242,7 @@ def overview_page(request: Request, layer: str | None = None, year: int | None =
     if context.get("layer"):
         values = {row["code"]: files._json_value(row["value"]) for row in context["table"].to_dict("records")}
     return render(
-        request, "barometer/overview.html", values_json=json.dumps(values), kommuner=data.kommuner,
+        request, "barometer/overview.html", values=values, kommuner=data.kommuner,
         rows=records(context["table"]) if context.get("layer") else [], cache=data.pages, **context,
     )
 
@@ -346,8 +346,8 @@ def kommun_page(request: Request, code: str, compare: list[str] = Query(default=
         if "regso" in item.levels and not data.indicator_values(item, "regso").empty
     ]
     return render(
-        request, "barometer/kommun.html", cache=data.pages, data=data, map_json=json.dumps(map_payload),
-        chart_json=json.dumps(chart_payload), map_by=map_by, map_options=map_options, map_label=map_label,
+        request, "barometer/kommun.html", cache=data.pages, data=data, map_data=map_payload,
+        chart_data=chart_payload, map_by=map_by, map_options=map_options, map_label=map_label,
         type_names=typology.AREA_TYPE_NAMES,
         type_share={(r["code"], int(r["area_type"])): r["share"] for r in profile["type_shares"].to_dict("records")},
         area_rows=records(profile["areas"]),
@@ -441,7 +441,7 @@ def area_page(request: Request, code: str):
     return render(
         request, "barometer/area.html", area=area, wide=wide, type_label=type_label, type_names=typology.AREA_TYPE_NAMES,
         indicator_label=lambda i: registry.get_indicator(i).label(lang),
-        map_json=json.dumps({"code": code, "kommun": area["kommun_code"], "bounds": map_layer("regso").bounds.get(code)}),
+        map_data=({"code": code, "kommun": area["kommun_code"], "bounds": map_layer("regso").bounds.get(code)}),
     )
 
 
