@@ -31,7 +31,8 @@ from segreform.barometer.profiles import (
     map_layer,
 )
 from segreform.barometer.maps import union_bounds
-from segreform.web.i18n import PageCache, language, register, render, t
+from segreform.web.i18n import PageCache, gettext, language, register, render, t
+from segreform.web.params import YearQuery
 
 router = APIRouter()
 register({
@@ -232,7 +233,7 @@ def overview_context(data, layer_id: str | None, year: int | None, lang: str) ->
 
 
 @router.get("/", include_in_schema=False)
-def overview_page(request: Request, layer: str | None = None, year: int | None = None):
+def overview_page(request: Request, layer: str | None = None, year: YearQuery = None):
     data = barometer(request)
     if cached := data.pages.response(request):
         return cached
@@ -259,7 +260,7 @@ def api_layers(request: Request):
 
 
 @router.get("/api/overview", tags=["barometer"], summary="Kommun values and ranking of one layer and year")
-def api_overview(request: Request, layer: str = Query(..., description="a layer id from /api/layers"), year: int | None = None):
+def api_overview(request: Request, layer: str = Query(..., description="a layer id from /api/layers"), year: YearQuery = None):
     data = barometer(request)
     try:
         found, year, table = data.layer_values(layer, year)
@@ -462,10 +463,11 @@ def api_area(request: Request, code: str):
 
 
 @router.get("/search", include_in_schema=False)
-def search_page(request: Request, q: str = ""):
+def search_page(request: Request, q: str = Query("", max_length=200)):
     data = barometer(request)
     results, error = None, None
-    if q.strip():
+    q = q.strip()
+    if q:
         try:
             results = data.search(q)
         except ValueError as exc:
@@ -476,9 +478,21 @@ def search_page(request: Request, q: str = ""):
     return render(request, "barometer/search.html", q=q, results=results, error=error)
 
 
+MIN_SEARCH_LENGTH = 2
+
+
 @router.get("/api/search", tags=["barometer"], summary="Find a kommun or RegSO by name or code")
-def api_search(request: Request, q: str = Query(..., min_length=2), limit: int = Query(50, ge=1, le=500)):
-    return records(barometer(request).search(q, limit))
+def api_search(request: Request, q: str = Query(..., max_length=200, description="at least two characters, "
+                                                                              "spaces at either end ignored"),
+               limit: int = Query(50, ge=1, le=500)):
+    text = q.strip()
+    if len(text) < MIN_SEARCH_LENGTH:
+        raise HTTPException(status_code=400, detail=gettext(language(request), "Search for at least %(n)s characters.",
+                                                            n=MIN_SEARCH_LENGTH))
+    try:
+        return records(barometer(request).search(text, limit))
+    except ValueError as exc:  # what the search itself refuses (e.g. only punctuation)
+        raise HTTPException(status_code=400, detail=str(exc)) from None
 
 
 # -- indicators ----------------------------------------------------------------------------------------------
@@ -605,7 +619,7 @@ def overview_layer(data, params: dict):
 
 @router.get("/download/{table}.{fmt}", tags=["downloads"], summary="Any table as CSV, Excel or GeoJSON")
 def download(request: Request, table: str, fmt: Literal["csv", "xlsx", "geojson"], layer: str | None = None,
-             year: int | None = None, kommun: str | None = None, compare: str | None = None, area: str | None = None):
+             year: YearQuery = None, kommun: str | None = None, compare: str | None = None, area: str | None = None):
     """Tables: see ``/downloads``. Every file names its source and licence (CSV: columns; Excel: sheet "about";
     GeoJSON: the ``metadata`` member). GeoJSON exists for tables of areas (joined to the simplified boundaries)."""
     data = barometer(request)
