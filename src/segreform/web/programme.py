@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from segreform.programme import access, applications, grants, ledger, networks, reforms, review, selection
-from segreform.programme.accounts import ROLES, authenticate
+from segreform.programme.accounts import ROLES
 from segreform.programme.calls import criteria
 from segreform.programme.errors import (
     BudgetExceeded,
@@ -60,6 +60,7 @@ from segreform.web.auth import (
     verify_csrf,
 )
 from segreform.web.i18n import add_nav_link, register, render
+from segreform.web.login_guard import authenticate_throttled
 from segreform.web.params import MAX_ROW_ID, MAX_YEAR, MIN_YEAR, RowId, RowIdForm, YearForm, YearQuery
 
 # The programme's sv/en strings live next to its templates, as data.
@@ -118,8 +119,7 @@ def login_page(request: Request):
 
 @router.post("/programme/login", dependencies=CSRF)
 def login(request: Request, email: str = Form(...), password: str = Form(...)):
-    with transaction(request.app.state.engine) as db:
-        user = authenticate(db, email, password)
+    user = authenticate_throttled(request, email, password)  # 429 while blocked after repeated failures
     if user is None:
         return _page(request, "programme/login.html", status_code=401, error=True)
     response = RedirectResponse("/programme/applications", status_code=303)
