@@ -286,12 +286,12 @@ def test_every_key_in_the_programme_templates_has_swedish_and_english():
 
 
 def test_pages_show_the_demo_cycle_in_both_languages(seeded):
-    from segreform.programme.demo import DEMO_PASSWORD, load_demo
+    from segreform.programme.demo import load_demo
 
     summary = load_demo(seeded)
     client = TestClient(create_app(seeded))
     token = CSRF_INPUT.search(client.get("/programme/login").text).group(1)
-    client.post("/programme/login", data={"email": summary.users["officer"], "password": DEMO_PASSWORD,
+    client.post("/programme/login", data={"email": summary.users["officer"], "password": summary.password,
                                           "csrf_token": token})
     granted = summary.selected[0]
     detail = client.get(f"/programme/applications/{granted}?lang=en").text

@@ -24,7 +24,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     """Build the app on ``engine`` (default: the configured database)."""
     from segreform.barometer.profiles import Barometer
     from segreform.store import make_engine
-    from segreform.web import api_docs, barometer, programme, research, research_reports
+    from segreform.web import api_docs, barometer, demo_sign_in, programme, research, research_reports  # noqa: F401
 
     app = FastAPI(
         title="segreform",
