@@ -85,9 +85,9 @@ def test_search_text_is_trimmed_and_a_short_query_says_why(client):
     for q in ("  ", " s ", ""):
         response = client.get("/api/search", params={"q": q})
         assert response.status_code in (400, 422) and "detail" in response.json(), q
-    short = client.get("/api/search", params={"q": "   "})
+    short = client.get("/api/search", params={"q": "   ", "lang": "en"})
     assert short.status_code == 400 and short.json()["detail"] == "Search for at least 2 characters."
-    swedish = client.get("/api/search", params={"q": "x", "lang": "sv"}, cookies={"lang": "sv"})
+    swedish = client.get("/api/search", params={"q": "x", "lang": "sv"})
     assert swedish.status_code == 400 and "minst 2 tecken" in swedish.json()["detail"]
     assert client.get("/search?q=%20%20").status_code == 200
 
