@@ -206,3 +206,29 @@ def test_report_pdf(workspace, engine):
     response = _wait_for_pdf(client, url)
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF") and len(response.content) > 20_000
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_report_page_draws_its_figures_under_the_csp(workspace, engine, chromium_browser, app_server, artifacts_dir):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the same page on every backend; drawing it once is enough")
+    with app_server(engine) as base:
+        page = chromium_browser.new_page(base_url=base)
+        console = []
+        # HTTP statuses (no favicon; a researcher's redirect to the applications list is 403) are not the point here
+        page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
+                and console.append(m.text))
+        page.on("pageerror", lambda e: console.append(str(e)))
+        try:
+            page.goto("/programme/login")
+            page.fill("input[name=email]", "researcher@test.se")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(f"/research/runs/{workspace['run']}/report.html")
+            page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+            assert page.locator(".js-plotly-plot").count() >= 1
+            page.screenshot(path=str(artifacts_dir / "security-report-csp.png"), full_page=False)
+        finally:
+            page.close()
+    assert console == [], "\n".join(console)
