@@ -104,6 +104,91 @@ def test_report_html_has_plots_estimate_diagnostics_and_caveats(workspace):
     assert "barometer_test — 2024-03" in html
 
 
+def _form_token(client, path: str) -> str:
+    return CSRF_INPUT.search(client.get(path).text).group(1)
+
+
+def _wait_for_pdf(client, url: str, timeout: float = 180.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(url)
+        if response.status_code != 202 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.2)
+
+
+def test_a_get_never_prints_a_pdf_and_a_post_queues_one_job(workspace):
+    app, run = workspace["app"], workspace["run"]
+    printed = []
+
+    def fake_printer(html, path):
+        printed.append(html)
+        path.write_bytes(b"%PDF-1.4 fake")
+        return path
+
+    app.state.print_pdf = fake_printer
+    client = client_for(app, "researcher@test.se")
+    url = f"/research/runs/{run}/report.pdf"
+    for _ in range(3):
+        first = client.get(url + "?lang=en")
+        assert first.status_code == 404 and "No PDF of this report has been made yet." in first.text
+    assert printed == []
+    assert client.post(url, data={}).status_code == 403  # CSRF like every POST
+    token = _form_token(client, url)
+    queued = client.post(url, data={"csrf_token": token}, headers={"Accept": "application/json"})
+    assert queued.status_code == 202
+    served = _wait_for_pdf(client, url)
+    assert served.status_code == 200 and served.content == b"%PDF-1.4 fake"
+    assert len(printed) == 1 and "Plotly.newPlot" in printed[0]
+    # asking again reuses the finished PDF: nothing is printed twice
+    assert client.post(url, data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert client.get(url).content == b"%PDF-1.4 fake" and len(printed) == 1
+    assert client_for(app, None).get(url).status_code == 401
+    assert client_for(app, "other@test.se").get(url).status_code == 403
+
+
+def test_pdf_requests_are_limited_per_user(workspace, engine):
+    from segreform.research import report_jobs
+    from segreform.store import session
+    from segreform.store.models.security import ReportJob
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from segreform.store import transaction
+
+    app, run = workspace["app"], workspace["run"]
+    app.state.print_pdf = lambda html, path: (_ for _ in ()).throw(RuntimeError("printer out of paper"))
+    client = client_for(app, "researcher@test.se")
+    url = f"/research/runs/{run}/report.pdf"
+    token = _form_token(client, url)
+    for attempt in range(report_jobs.MAX_PER_HOUR):
+        assert client.post(url, data={"csrf_token": token}, headers={"Accept": "application/json"}).status_code == 202
+        failed = _wait_for_pdf(client, url + "?lang=en")
+        assert failed.status_code == 404 and "printer out of paper" in failed.text, attempt
+    refused = client.post(url + "?lang=en", data={"csrf_token": token})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 3000
+    assert "at most 6 PDF reports an hour" in refused.text
+    swedish = client.post(url + "?lang=sv", data={"csrf_token": token})
+    assert swedish.status_code == 429 and "PDF-rapporter i timmen" in swedish.text
+    with session(engine) as db:
+        assert db.scalar(select(func.count()).select_from(ReportJob)) == report_jobs.MAX_PER_HOUR
+    # an hour later the user may ask again; a PDF already being made is reused, never queued twice
+    with transaction(engine) as db:
+        jobs = list(db.scalars(select(ReportJob).order_by(ReportJob.id)))
+        for job in jobs:
+            job.requested_at = job.requested_at - timedelta(hours=1, seconds=1)
+        jobs[-1].status = "running"
+    again = client.post(url, data={"csrf_token": token}, follow_redirects=False)
+    assert again.status_code == 303
+    pending = client.get(url + "?lang=en")
+    assert pending.status_code == 202 and pending.headers["Retry-After"] == "5" and "being made" in pending.text
+    with session(engine) as db:
+        assert db.scalar(select(func.count()).select_from(ReportJob)) == report_jobs.MAX_PER_HOUR
+
+
 @pytest.mark.slow
 def test_report_pdf(workspace, engine):
     from segreform.research.report import find_chromium
@@ -115,6 +200,35 @@ def test_report_pdf(workspace, engine):
 
         unavailable("chromium is not installed (apt-get install chromium)")
     client = client_for(workspace["app"], "researcher@test.se")
-    response = client.get(f"/research/runs/{workspace['run']}/report.pdf")
+    url = f"/research/runs/{workspace['run']}/report.pdf"
+    assert client.post(url, data={"csrf_token": _form_token(client, url)},
+                       headers={"Accept": "application/json"}).status_code == 202
+    response = _wait_for_pdf(client, url)
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF") and len(response.content) > 20_000
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_report_page_draws_its_figures_under_the_csp(workspace, engine, chromium_browser, app_server, artifacts_dir):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the same page on every backend; drawing it once is enough")
+    with app_server(engine) as base:
+        page = chromium_browser.new_page(base_url=base)
+        console = []
+        # HTTP statuses (no favicon; a researcher's redirect to the applications list is 403) are not the point here
+        page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
+                and console.append(m.text))
+        page.on("pageerror", lambda e: console.append(str(e)))
+        try:
+            page.goto("/programme/login")
+            page.fill("input[name=email]", "researcher@test.se")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.goto(f"/research/runs/{workspace['run']}/report.html")
+            page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60_000)
+            assert page.locator(".js-plotly-plot").count() >= 1
+            page.screenshot(path=str(artifacts_dir / "security-report-csp.png"), full_page=False)
+        finally:
+            page.close()
+    assert console == [], "\n".join(console)

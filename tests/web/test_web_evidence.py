@@ -127,15 +127,15 @@ def page(chromium_browser, live_server):
 def test_malmo_shows_time_series_and_rosengard_on_the_map(page, artifacts_dir):
     # The first visit builds the server's data snapshot (seconds, more on a busy machine).
     page.goto("/kommun/1280", timeout=180_000)
-    page.wait_for_function("document.getElementById('kommun-map').dataset.policePolygons === '4'", timeout=120_000)
+    # Selectors, not wait_for_function: the page's CSP forbids the eval that wait_for_function needs.
+    page.locator("#kommun-map[data-police-polygons='4']").wait_for(state="attached", timeout=120_000)
     names = page.locator("#kommun-map").get_attribute("data-police-names").split("|")
     assert "Rosengård" in names
     page.locator("#kommun-map").screenshot(path=str(artifacts_dir / "evidence-malmo-map-rosengard.png"))
     charts = page.locator(".series-chart")
     expected = charts.count()
     assert expected >= 10
-    page.wait_for_function(
-        f"document.querySelectorAll('.series-chart[data-rendered=\"true\"]').length === {expected}", timeout=60_000)
+    page.locator(f".series-chart[data-rendered='true'] >> nth={expected - 1}").wait_for(state="attached", timeout=60_000)
     turnout = page.locator('[data-chart="valdeltagande_riksdag"]')
     assert int(turnout.get_attribute("data-points")) == 15
     # The programme's start is drawn on the chart (a dashed shape and its label).

@@ -55,7 +55,8 @@ def allowed(db: Session, user: User | None, action: str, application: Applicatio
     if application is not None and user.role == "reviewer":
         if is_conflicted(db, application.id, user.id):
             return action == "review.conflict"
-        return action == "review.conflict" or assignment_for(db, application.id, user.id) is not None
+        # A conflict may be declared only where the reviewer was assigned: never on an application they cannot see.
+        return assignment_for(db, application.id, user.id) is not None
     if action == "reform.update" and user.role == "agency":
         organisation = db.get(Organisation, user.organisation_id)
         return organisation is not None and organisation.code == reform_agency_code

@@ -3,24 +3,33 @@
 The municipalities and agencies are real names; every application, review, score, decision, payment,
 meeting, minute, action item, model of work, milestone and person is invented for the demo. Everything the
 demo writes is labelled "[DEMO]" / "(exempeldata)". Load it with ``segreform programme demo``.
+
+The demo accounts share one password made at random for this installation (kept in ``sec_install_setting``
+so that the sign-in page of a server on a loopback address can show it); no published password ever signs in.
+``segreform serve`` disables the demo accounts whenever it listens on a non-loopback address.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
 
 from segreform.programme import accounts, applications, calls, grants, networks, reforms, review, selection
 from segreform.programme.errors import WrongState
 from segreform.programme.money import ORE_PER_SEK
 from segreform.programme.seeding import ensure_municipality, seed_programme
-from segreform.store import transaction
+from segreform.store import session, transaction
 from segreform.store.models.programme import Call, Organisation, User
+from segreform.store.models.security import InstallSetting
 
 DEMO_LABEL = "[DEMO]"
-DEMO_PASSWORD = "demo-exempeldata-2018"
+DEMO_EMAIL_DOMAIN = "@demo.segreform.se"
+PASSWORD_SETTING = "demo_password"
+DISABLED_SETTING = "demo_accounts_disabled_for_exposure"
 ACTOR = "demo-loader"
 MUNICIPALITIES = {  # real kommunkoder and names; nothing else about them below is real
     "0180": "Stockholm", "0127": "Botkyrka", "0181": "Södertälje", "1480": "Göteborg", "1280": "Malmö",
@@ -62,7 +71,7 @@ def load_demo(engine: Engine) -> DemoSummary:
     with transaction(engine) as db:
         if db.scalar(select(Call.id).where(Call.title.startswith(DEMO_LABEL))) is not None:
             raise WrongState("the demo programme is already loaded")
-        users = _users(db)
+        users = _users(db, _install_password(db))
         call = calls.create_call(db, year=2018, title=f"{DEMO_LABEL} Utvecklingsmedel 2018 (exempeldata)",
                                  deadline=datetime(2018, 3, 31, 22, 0, tzinfo=timezone.utc), reform_code="r09",
                                  applicant_kinds=("municipality", "civil_society"), actor=ACTOR)
@@ -94,11 +103,50 @@ def load_demo(engine: Engine) -> DemoSummary:
             granted += 1
         _networks(db)
         _milestones(db)
-        demo_year.add_current_year(db, DEMO_PASSWORD, ACTOR)  # an invented 2026 with an open call
-        return DemoSummary(len(ids), picked.selected_ids, granted, users, DEMO_PASSWORD)
+        password = _install_password(db)
+        demo_year.add_current_year(db, password, ACTOR)  # an invented 2026 with an open call
+        return DemoSummary(len(ids), picked.selected_ids, granted, users, password)
 
 
-def _users(db) -> dict[str, str]:
+def _install_password(db: Session) -> str:
+    """This installation's demo password, made at random the first time it is needed."""
+    setting = db.get(InstallSetting, PASSWORD_SETTING)
+    if setting is None:
+        setting = InstallSetting(key=PASSWORD_SETTING, value=secrets.token_urlsafe(12))
+        db.add(setting)
+        db.flush()
+    return setting.value
+
+
+def demo_accounts(engine: Engine) -> tuple[str, list[tuple[str, str]]] | None:
+    """(password, [(role, e-mail)]) of the active demo accounts, or None when there are none."""
+    with session(engine) as db:
+        rows = db.execute(select(User.role, User.email).where(User.email.endswith(DEMO_EMAIL_DOMAIN), User.active)
+                          .order_by(User.id)).all()
+        setting = db.get(InstallSetting, PASSWORD_SETTING)
+    if not rows or setting is None:
+        return None
+    return setting.value, [(role, email) for role, email in rows]
+
+
+def set_demo_accounts_exposed(engine: Engine, exposed: bool) -> int:
+    """Disable the demo accounts while the server is exposed (non-loopback), enable them again on a loopback
+    start when it was exposure that disabled them; the number of accounts changed."""
+    with transaction(engine) as db:
+        marked = db.get(InstallSetting, DISABLED_SETTING)
+        demo = User.email.endswith(DEMO_EMAIL_DOMAIN)
+        if exposed:
+            changed = db.execute(update(User).where(demo, User.active).values(active=False)).rowcount
+            if changed and marked is None:
+                db.add(InstallSetting(key=DISABLED_SETTING, value="1"))
+            return changed
+        if marked is None:
+            return 0
+        db.delete(marked)
+        return db.execute(update(User).where(demo, User.active.is_(False)).values(active=True)).rowcount
+
+
+def _users(db, password: str) -> dict[str, str]:
     people = {
         "admin": ("admin@demo.segreform.se", "Demo Administratör", None),
         "officer": ("handlaggare@demo.segreform.se", "Demo Handläggare", None),
@@ -113,7 +161,7 @@ def _users(db) -> dict[str, str]:
     created = {}
     for key, (email, name, organisation) in people.items():
         role = "reviewer" if key.startswith("reviewer") else key
-        accounts.create_user(db, email=email, name=name, role=role, password=DEMO_PASSWORD, actor=ACTOR,
+        accounts.create_user(db, email=email, name=name, role=role, password=password, actor=ACTOR,
                              organisation_code=organisation)
         created[key] = email
     return created

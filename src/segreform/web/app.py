@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from segreform import __version__
+from segreform.web.security import SecurityHeaders
 
 PLOTLY_JS = Path(__import__("plotly").__file__).parent / "package_data" / "plotly.min.js"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -24,14 +25,17 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from segreform.barometer.profiles import Barometer
     from segreform.store import make_engine
     from segreform.research import install as install_research
-    from segreform.web import (barometer, evidence, programme, programme_calls, programme_networks, programme_people,
-                               programme_reforms, programme_selection, research)
+    from segreform.web import (api_docs, barometer, demo_sign_in, evidence, programme, programme_calls,  # noqa: F401
+                               programme_networks, programme_people, programme_reforms, programme_selection, research,
+                               research_reports)
 
     app = FastAPI(
         title="segreform",
         version=__version__,
         description="Segregation barometer, reform programme and evaluation. Every figure carries its source and year.",
+        docs_url=None, redoc_url=None,  # served from installed assets by segreform.web.api_docs
     )
+    app.add_middleware(SecurityHeaders)
     app.state.engine = engine or make_engine()
     # Continuous evaluation: imports made while the app runs re-run the plans whose data changed.
     install_research()
@@ -57,9 +61,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return response
 
     for module in (barometer, evidence, programme, programme_calls, programme_selection, programme_people,
-                   programme_networks, programme_reforms, research):
+                   programme_networks, programme_reforms, research, research_reports):
         app.include_router(module.router)
-    # Mounted after the plotly route so that route wins for its path.
+    api_docs.install(app)
+    # Mounted after the plotly and API-docs routes so that those win for their paths.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -33,7 +33,8 @@ from segreform.barometer.profiles import (
 )
 from segreform.barometer.maps import union_bounds
 from segreform.web import evidence
-from segreform.web.i18n import PageCache, language, register, render, t
+from segreform.web.i18n import PageCache, gettext, language, register, render, t
+from segreform.web.params import YearQuery
 
 router = APIRouter()
 register({
@@ -234,7 +235,7 @@ def overview_context(data, layer_id: str | None, year: int | None, lang: str) ->
 
 
 @router.get("/", include_in_schema=False)
-def overview_page(request: Request, layer: str | None = None, year: int | None = None):
+def overview_page(request: Request, layer: str | None = None, year: YearQuery = None):
     data = barometer(request)
     if cached := data.pages.response(request):
         return cached
@@ -244,7 +245,7 @@ def overview_page(request: Request, layer: str | None = None, year: int | None =
     if context.get("layer"):
         values = {row["code"]: files._json_value(row["value"]) for row in context["table"].to_dict("records")}
     return render(
-        request, "barometer/overview.html", values_json=json.dumps(values), kommuner=data.kommuner,
+        request, "barometer/overview.html", values=values, kommuner=data.kommuner,
         rows=records(context["table"]) if context.get("layer") else [], cache=data.pages, **context,
     )
 
@@ -261,7 +262,7 @@ def api_layers(request: Request):
 
 
 @router.get("/api/overview", tags=["barometer"], summary="Kommun values and ranking of one layer and year")
-def api_overview(request: Request, layer: str = Query(..., description="a layer id from /api/layers"), year: int | None = None):
+def api_overview(request: Request, layer: str = Query(..., description="a layer id from /api/layers"), year: YearQuery = None):
     data = barometer(request)
     try:
         found, year, table = data.layer_values(layer, year)
@@ -348,8 +349,8 @@ def kommun_page(request: Request, code: str, compare: list[str] = Query(default=
         if "regso" in item.levels and not data.indicator_values(item, "regso").empty
     ]
     return render(
-        request, "barometer/kommun.html", cache=data.pages, data=data, map_json=json.dumps(map_payload),
-        chart_json=json.dumps(chart_payload), map_by=map_by, map_options=map_options, map_label=map_label,
+        request, "barometer/kommun.html", cache=data.pages, data=data, map_data=map_payload,
+        chart_data=chart_payload, map_by=map_by, map_options=map_options, map_label=map_label,
         type_names=typology.AREA_TYPE_NAMES,
         type_share={(r["code"], int(r["area_type"])): r["share"] for r in profile["type_shares"].to_dict("records")},
         area_rows=records(profile["areas"]),
@@ -444,7 +445,7 @@ def area_page(request: Request, code: str):
     return render(
         request, "barometer/area.html", area=area, wide=wide, type_label=type_label, type_names=typology.AREA_TYPE_NAMES,
         indicator_label=lambda i: registry.get_indicator(i).label(lang),
-        map_json=json.dumps({"code": code, "kommun": area["kommun_code"], "bounds": map_layer("regso").bounds.get(code)}),
+        map_data=({"code": code, "kommun": area["kommun_code"], "bounds": map_layer("regso").bounds.get(code)}),
     )
 
 
@@ -465,10 +466,11 @@ def api_area(request: Request, code: str):
 
 
 @router.get("/search", include_in_schema=False)
-def search_page(request: Request, q: str = ""):
+def search_page(request: Request, q: str = Query("", max_length=200)):
     data = barometer(request)
     results, error = None, None
-    if q.strip():
+    q = q.strip()
+    if q:
         try:
             results = data.search(q)
         except ValueError as exc:
@@ -480,9 +482,21 @@ def search_page(request: Request, q: str = ""):
                   result_url=area_search.result_url)
 
 
+MIN_SEARCH_LENGTH = 2
+
+
 @router.get("/api/search", tags=["barometer"], summary="Find a kommun or RegSO by name or code")
-def api_search(request: Request, q: str = Query(..., min_length=2), limit: int = Query(50, ge=1, le=500)):
-    return records(barometer(request).search(q, limit))
+def api_search(request: Request, q: str = Query(..., max_length=200, description="at least two characters, "
+                                                                              "spaces at either end ignored"),
+               limit: int = Query(50, ge=1, le=500)):
+    text = q.strip()
+    if len(text) < MIN_SEARCH_LENGTH:
+        raise HTTPException(status_code=400, detail=gettext(language(request), "Search for at least %(n)s characters.",
+                                                            n=MIN_SEARCH_LENGTH))
+    try:
+        return records(barometer(request).search(text, limit))
+    except ValueError as exc:  # what the search itself refuses (e.g. only punctuation)
+        raise HTTPException(status_code=400, detail=str(exc)) from None
 
 
 # -- indicators ----------------------------------------------------------------------------------------------
@@ -609,7 +623,7 @@ def overview_layer(data, params: dict):
 
 @router.get("/download/{table}.{fmt}", tags=["downloads"], summary="Any table as CSV, Excel or GeoJSON")
 def download(request: Request, table: str, fmt: Literal["csv", "xlsx", "geojson"], layer: str | None = None,
-             year: int | None = None, kommun: str | None = None, compare: str | None = None, area: str | None = None):
+             year: YearQuery = None, kommun: str | None = None, compare: str | None = None, area: str | None = None):
     """Tables: see ``/downloads``. Every file names its source and licence (CSV: columns; Excel: sheet "about";
     GeoJSON: the ``metadata`` member). GeoJSON exists for tables of areas (joined to the simplified boundaries)."""
     data = barometer(request)

@@ -326,6 +326,7 @@ def render(request: Request, template: str, status_code: int = 200, *, cache: Pa
         "version": __version__,
         "status_code": status_code,
         "current_path": request.url.path,
+        "csp_nonce": getattr(request.state, "csp_nonce", ""),  # set by segreform.web.security for inline scripts
         "num": lambda value, unit="", decimals=None: format_number(value, unit, lang, decimals),
         **context,
     }

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from segreform.programme import access, applications, grants, ledger, networks, reforms, review, selection
-from segreform.programme.accounts import ROLES, authenticate
+from segreform.programme.accounts import ROLES
 from segreform.programme.calls import criteria
 from segreform.programme.errors import (
     BudgetExceeded,
@@ -60,6 +60,8 @@ from segreform.web.auth import (
     verify_csrf,
 )
 from segreform.web.i18n import add_nav_link, register, render
+from segreform.web.login_guard import authenticate_throttled
+from segreform.web.params import MAX_ROW_ID, MAX_YEAR, MIN_YEAR, RowId, RowIdForm, YearForm, YearQuery
 
 # The programme's sv/en strings live next to its templates, as data.
 register(yaml.safe_load((Path(__file__).parent / "templates" / "programme" / "texts.yaml").read_text(encoding="utf-8")))
@@ -117,8 +119,7 @@ def login_page(request: Request):
 
 @router.post("/programme/login", dependencies=CSRF)
 def login(request: Request, email: str = Form(...), password: str = Form(...)):
-    with transaction(request.app.state.engine) as db:
-        user = authenticate(db, email, password)
+    user = authenticate_throttled(request, email, password)  # 429 while blocked after repeated failures
     if user is None:
         return _page(request, "programme/login.html", status_code=401, error=True)
     response = RedirectResponse("/programme/home", status_code=303)  # each role's worklist (programme_people)
@@ -261,7 +262,7 @@ def _application_detail(db, user, application_id) -> dict:
 
 
 @router.get("/programme/applications/{application_id}")
-def application_page(request: Request, application_id: int, user: User = require_role("application.view")):
+def application_page(request: Request, application_id: RowId, user: User = require_role("application.view")):
     try:
         with db_session(request.app.state.engine) as db:
             return _page(request, "programme/application.html", a=_application_detail(db, user, application_id))
@@ -270,7 +271,7 @@ def application_page(request: Request, application_id: int, user: User = require
 
 
 @router.get("/api/programme/applications/{application_id}")
-def application_api(request: Request, application_id: int, user: User = require_role("application.view")):
+def application_api(request: Request, application_id: RowId, user: User = require_role("application.view")):
     try:
         with db_session(request.app.state.engine) as db:
             return _application_detail(db, user, application_id)
@@ -279,7 +280,7 @@ def application_api(request: Request, application_id: int, user: User = require_
 
 
 @router.get("/programme/attachments/{attachment_id}")
-def attachment_download(request: Request, attachment_id: int, user: User = require_role("application.view")):
+def attachment_download(request: Request, attachment_id: RowId, user: User = require_role("application.view")):
     with db_session(request.app.state.engine) as db:
         attachment = db.get(Attachment, attachment_id)
         try:
@@ -295,8 +296,8 @@ def attachment_download(request: Request, attachment_id: int, user: User = requi
 
 
 @router.post("/programme/applications", dependencies=CSRF)
-def application_create(request: Request, call_id: int = Form(...), title: str = Form(...),
-                       development_areas: list[str] = Form(...), start_year: int = Form(...), years: int = Form(...),
+def application_create(request: Request, call_id: RowIdForm, title: str = Form(...),
+                       development_areas: list[str] = Form(...), start_year: int = Form(..., ge=MIN_YEAR, le=MAX_YEAR), years: int = Form(..., ge=1, le=100),
                        total_budget_sek: str = Form(...), requested_sek: str = Form(...), plan: str = Form(""),
                        goals: str = Form(""), time_plan: str = Form(""), user: User = require_role("application.create")):
     return _act(request, lambda db: applications.create_draft(
@@ -317,20 +318,20 @@ def _applicant_step(request, application_id, user, step) -> Response:
 
 
 @router.post("/programme/applications/{application_id}/submit", dependencies=CSRF)
-def application_submit(request: Request, application_id: int, user: User = require_role("application.edit")):
+def application_submit(request: Request, application_id: RowId, user: User = require_role("application.edit")):
     from segreform.programme import submission  # every field checked, eligibility evaluated with its evidence
 
     return _applicant_step(request, application_id, user, lambda db: submission.submit(db, application_id, user.email))
 
 
 @router.post("/programme/applications/{application_id}/withdraw", dependencies=CSRF)
-def application_withdraw(request: Request, application_id: int, user: User = require_role("application.edit")):
+def application_withdraw(request: Request, application_id: RowId, user: User = require_role("application.edit")):
     return _applicant_step(request, application_id, user,
                            lambda db: applications.withdraw(db, application_id, user.email))
 
 
 @router.post("/programme/applications/{application_id}/attachments", dependencies=CSRF)
-async def application_attach(request: Request, application_id: int, file: UploadFile,
+async def application_attach(request: Request, application_id: RowId, file: UploadFile,
                              user: User = require_role("application.edit")):
     content = await file.read(applications.MAX_ATTACHMENT_BYTES + 1)
     return _applicant_step(request, application_id, user, lambda db: applications.add_attachment(
@@ -339,7 +340,7 @@ async def application_attach(request: Request, application_id: int, file: Upload
 
 
 @router.post("/programme/applications/{application_id}/reviewers", dependencies=CSRF)
-def reviewer_assign(request: Request, application_id: int, reviewer_email: str = Form(...),
+def reviewer_assign(request: Request, application_id: RowId, reviewer_email: str = Form(...),
                     user: User = require_role("review.assign")):
     def work(db):
         reviewer = db.scalar(select(User).where(User.email == reviewer_email.strip().lower()))
@@ -351,7 +352,7 @@ def reviewer_assign(request: Request, application_id: int, reviewer_email: str =
 
 
 @router.post("/programme/applications/{application_id}/scores", dependencies=CSRF)
-async def review_score(request: Request, application_id: int, user: User = require_role("review.score")):
+async def review_score(request: Request, application_id: RowId, user: User = require_role("review.score")):
     form = await request.form()
 
     def work(db):
@@ -374,17 +375,22 @@ async def review_score(request: Request, application_id: int, user: User = requi
 
 
 @router.post("/programme/applications/{application_id}/conflict", dependencies=CSRF)
-def review_conflict(request: Request, application_id: int, reason: str = Form(...),
+def review_conflict(request: Request, application_id: RowId, reason: str = Form(...),
                     user: User = require_role("review.conflict")):
-    return _act(request, lambda db: review.declare_conflict(
-        db, application_id=application_id, user_id=user.id, reason=reason, actor=user.email).id,
-        "/programme/applications")
+    def work(db):
+        # Only on an application the reviewer is assigned to (or already declared): others answer 404 as for view.
+        if not access.allowed(db, user, "review.conflict", applications.get_application(db, application_id)):
+            raise NotFound(f"application {application_id} does not exist")
+        return review.declare_conflict(db, application_id=application_id, user_id=user.id, reason=reason,
+                                       actor=user.email).id
+
+    return _act(request, work, "/programme/applications")
 
 
 # --- selection and grants ---------------------------------------------------------------------------
 
 @router.get("/programme/selection")
-def selection_page(request: Request, year: int | None = None, user: User = require_role("selection.run")):
+def selection_page(request: Request, year: YearQuery = None, user: User = require_role("selection.run")):
     with db_session(request.app.state.engine) as db:
         runs = list(db.scalars(select(SelectionRun).order_by(SelectionRun.id.desc())))
         preview, error = None, None
@@ -400,7 +406,7 @@ def selection_page(request: Request, year: int | None = None, user: User = requi
 
 
 @router.post("/programme/selection", dependencies=CSRF)
-def selection_run(request: Request, year: int = Form(...), max_per_county: int | None = Form(None),
+def selection_run(request: Request, year: YearForm, max_per_county: int | None = Form(None, ge=1, le=MAX_ROW_ID),
                   user: User = require_role("selection.run")):
     return _act(request, lambda db: selection.run_selection(db, year=year, actor=user.email,
                                                             max_per_county=max_per_county)[1],
@@ -408,7 +414,7 @@ def selection_run(request: Request, year: int = Form(...), max_per_county: int |
 
 
 @router.post("/programme/selection/{run_id}/override", dependencies=CSRF)
-def selection_override(request: Request, run_id: int, application_id: int = Form(...), include: bool = Form(...),
+def selection_override(request: Request, run_id: RowId, application_id: RowIdForm, include: bool = Form(...),
                        reason: str = Form(...), user: User = require_role("selection.override")):
     return _act(request, lambda db: selection.override(db, run_id=run_id, application_id=application_id,
                                                        include=include, reason=reason, actor=user.email).id,
@@ -416,7 +422,7 @@ def selection_override(request: Request, run_id: int, application_id: int = Form
 
 
 @router.post("/programme/applications/{application_id}/grant", dependencies=CSRF)
-def grant_decide(request: Request, application_id: int, reason: str = Form(""),
+def grant_decide(request: Request, application_id: RowId, reason: str = Form("", max_length=2000),
                  user: User = require_role("grant.decide")):
     # Decisions follow the selection (segreform.programme.decisions): outside the latest run only with a reason.
     from segreform.programme.decisions import grant_one
@@ -428,7 +434,7 @@ def grant_decide(request: Request, application_id: int, reason: str = Form(""),
 
 
 @router.post("/programme/grants/{grant_id}/payments", dependencies=CSRF)
-def grant_pay(request: Request, grant_id: int, year: int = Form(...), amount_sek: str = Form(...),
+def grant_pay(request: Request, grant_id: RowId, year: YearForm, amount_sek: str = Form(...),
               user: User = require_role("grant.pay")):
     return _act(request, lambda db: grants.pay_tranche(db, grant_id=grant_id, year=year,
                                                        amount_ore=parse_sek(amount_sek, "amount_sek"),
@@ -436,7 +442,7 @@ def grant_pay(request: Request, grant_id: int, year: int = Form(...), amount_sek
 
 
 @router.post("/programme/grants/{grant_id}/reports", dependencies=CSRF)
-def grant_report(request: Request, grant_id: int, kind: str = Form(...), year: int = Form(...),
+def grant_report(request: Request, grant_id: RowId, kind: str = Form(...), year: int = Form(..., ge=MIN_YEAR, le=MAX_YEAR),
                  text: str = Form(...), spent_sek: str = Form(...), user: User = require_role("grant.report")):
     def work(db):
         grant = grants.get_grant(db, grant_id)

@@ -6,7 +6,8 @@ staff (admin, officer) see all. Everyone else gets 401 (not signed in) or 403. P
 - ``/research`` and ``/api/research/plans``: the plans the user may see;
 - ``/research/plans/{id}`` and ``/api/research/plans/{id}``: a plan, its units and every run;
 - ``/research/plans/{id}/data.csv|data.parquet|codebook.csv``: the exact analysis data set;
-- ``/research/runs/{id}/report.html|report.pdf`` and ``/api/research/runs/{id}``: one run's report/result.
+- ``/research/runs/{id}/report.html`` and ``/api/research/runs/{id}``: one run's report/result;
+- ``/research/runs/{id}/report.pdf``: the PDF, made by a queued job (see :mod:`segreform.web.research_reports`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from segreform.web.i18n import add_nav_link, register, render
+from segreform.web.params import RowId
+from segreform.web.security import add_nonce, nonce_of
 
 router = APIRouter()
 STAFF = ("admin", "officer")
@@ -122,7 +125,7 @@ def research_plans(request: Request) -> list[dict]:
 
 
 @router.get("/research/plans/{plan_id}", response_class=HTMLResponse)
-def plan_page(request: Request, plan_id: int):
+def plan_page(request: Request, plan_id: RowId):
     from segreform.research.runs import list_runs
 
     plan = _plan_for(request, plan_id)
@@ -131,7 +134,7 @@ def plan_page(request: Request, plan_id: int):
 
 
 @router.get("/api/research/plans/{plan_id}")
-def plan_json(request: Request, plan_id: int) -> dict:
+def plan_json(request: Request, plan_id: RowId) -> dict:
     from segreform.research.runs import list_runs
 
     plan = _plan_for(request, plan_id)
@@ -139,7 +142,7 @@ def plan_json(request: Request, plan_id: int) -> dict:
 
 
 @router.get("/research/plans/{plan_id}/data.{fmt}")
-def plan_data(request: Request, plan_id: int, fmt: str):
+def plan_data(request: Request, plan_id: RowId, fmt: str):
     from segreform.research.runs import analysis_dataset
 
     plan = _plan_for(request, plan_id)
@@ -158,7 +161,7 @@ def plan_data(request: Request, plan_id: int, fmt: str):
 
 
 @router.get("/research/plans/{plan_id}/codebook.csv")
-def plan_codebook(request: Request, plan_id: int):
+def plan_codebook(request: Request, plan_id: RowId):
     from segreform.research.runs import analysis_dataset
 
     data = analysis_dataset(request.app.state.engine, _plan_for(request, plan_id))
@@ -171,6 +174,7 @@ def _run_for(request: Request, run_id: int):
     from segreform.store import session
     from segreform.store.models.evaluation import EvaluationRun
 
+    _user(request)  # anonymous users get 401 whether or not the run exists, so ids cannot be probed
     with session(request.app.state.engine) as db:
         run = db.get(EvaluationRun, run_id)
         plan_id = run.plan_id if run else None
@@ -182,38 +186,30 @@ def _run_for(request: Request, run_id: int):
 
 
 @router.get("/api/research/runs/{run_id}")
-def run_json(request: Request, run_id: int) -> dict:
+def run_json(request: Request, run_id: RowId) -> dict:
     _, run = _run_for(request, run_id)
     return {**_run_summary(run), "result": run.result.to_dict() if run.result else None}
 
 
-def _report_html(request: Request, run_id: int, inline_plotly: bool) -> str:
+def report_html(engine, plan, run, inline_plotly: bool) -> str:
+    """The run's report as HTML (``inline_plotly`` for a file that must work on its own, e.g. for the PDF)."""
     from segreform.research.report import render_html
 
-    plan, run = _run_for(request, run_id)
-    if run.result is None:
-        raise HTTPException(status_code=409, detail=f"run {run_id} was refused: {run.message}")
     return render_html(run.result, title=f"{plan.title} — run {run.id} ({run.started_at:%Y-%m-%d})",
                        plan=_plan_json(plan), releases=run.releases, inline_plotly=inline_plotly)
 
 
+def run_for(request: Request, run_id: int):
+    """The run's plan and the run, when the signed-in user may see it (401/403/404 otherwise)."""
+    plan, run = _run_for(request, run_id)
+    if run.result is None:
+        raise HTTPException(status_code=409, detail=f"run {run_id} was refused: {run.message}")
+    return plan, run
+
+
 @router.get("/research/runs/{run_id}/report.html", response_class=HTMLResponse)
-def run_report(request: Request, run_id: int):
-    return HTMLResponse(_report_html(request, run_id, inline_plotly=False))
-
-
-@router.get("/research/runs/{run_id}/report.pdf")
-def run_report_pdf(request: Request, run_id: int):
-    import tempfile
-    from pathlib import Path
-
-    from segreform.research.report import html_to_pdf
-
-    html = _report_html(request, run_id, inline_plotly=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            pdf = html_to_pdf(html, Path(tmp) / "report.pdf").read_bytes()
-        except RuntimeError as exc:
-            raise HTTPException(status_code=503, detail=str(exc)) from None
-    return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="evaluation-run-{run_id}.pdf"'})
+def run_report(request: Request, run_id: RowId):
+    plan, run = run_for(request, run_id)
+    # plotly's figures come as inline scripts: they get this response's CSP nonce
+    return HTMLResponse(add_nonce(report_html(request.app.state.engine, plan, run, inline_plotly=False),
+                                  nonce_of(request)))
