@@ -9,6 +9,7 @@ once per process, with an ETag and gzip.
 from __future__ import annotations
 
 import json
+import threading
 from functools import lru_cache
 from typing import Literal
 
@@ -31,7 +32,7 @@ from segreform.barometer.profiles import (
     map_layer,
 )
 from segreform.barometer.maps import union_bounds
-from segreform.web.i18n import PageCache, language, register, render, t
+from segreform.web.i18n import LANG_COOKIE, LANGUAGES, PageCache, language, register, render, t
 
 router = APIRouter()
 register({
@@ -167,9 +168,22 @@ def barometer(request: Request):
     if getattr(state, "barometer", None) is None:
         state.barometer = Barometer(state.engine)
     data = state.barometer.data
-    if data.pages is None:
-        data.pages = PageCache()
+    ensure_page_cache(data)
     return data
+
+
+# Every kommun page in both languages is pre-rendered per snapshot, so the cache holds them all with room to spare.
+PAGE_CACHE_SIZE = 2048
+
+
+def ensure_page_cache(data) -> PageCache:
+    with PAGE_CACHE_LOCK:
+        if data.pages is None:
+            data.pages = PageCache(size=PAGE_CACHE_SIZE)
+    return data.pages
+
+
+PAGE_CACHE_LOCK = threading.Lock()
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
@@ -207,11 +221,32 @@ def map_geometry(level: Literal["regso", "kommun", "lan"], request: Request):
     """
     layer = map_layer(level)
     headers = {"ETag": layer.etag, "Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
-    if request.headers.get("if-none-match") == layer.etag:
+    if etag_matches(request.headers.get("if-none-match"), layer.etag):
         return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
+    accepted = {part.split(";")[0].strip() for part in request.headers.get("accept-encoding", "").split(",")}
+    if "br" in accepted and (compressed := brotli_body(level)) is not None:
+        return Response(compressed, media_type="application/geo+json", headers={**headers, "Content-Encoding": "br"})
+    if "gzip" in accepted:
         return Response(layer.gzipped, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"})
     return Response(layer.body, media_type="application/geo+json", headers=headers)
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison against an If-None-Match list ("*", several tags, W/ prefixes)."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+@lru_cache(maxsize=None)
+def brotli_body(level: str) -> bytes | None:
+    """The layer compressed with Brotli once per process, where the optional ``brotli`` package is installed."""
+    try:
+        import brotli
+    except ImportError:
+        return None
+    return brotli.compress(map_layer(level).body, quality=9)
 
 
 @lru_cache(maxsize=None)
@@ -326,6 +361,32 @@ def kommun_page(request: Request, code: str, compare: list[str] = Query(default=
     data = barometer(request)
     if cached := data.pages.response(request):
         return cached
+    return render_kommun_page(request, data, code, compare, map_by)
+
+
+def prerender_kommun_pages(app, data) -> int:
+    """Render every kommun's page (as first visited: no comparison, map by area type) in every language into
+    the snapshot's page cache, so that no visitor waits for one. Runs in the background when the data change
+    (see :attr:`segreform.barometer.profiles.Barometer.prepare`); returns how many pages it rendered."""
+    from starlette.requests import Request as StarletteRequest
+
+    cache = ensure_page_cache(data)
+    rendered = 0
+    for code in data.kommuner["code"]:
+        for lang in LANGUAGES:
+            request = StarletteRequest({
+                "type": "http", "method": "GET", "scheme": "http", "server": ("127.0.0.1", 80), "root_path": "",
+                "path": f"/kommun/{code}", "raw_path": f"/kommun/{code}".encode(), "query_string": b"",
+                "headers": [(b"host", b"127.0.0.1"), (b"cookie", f"{LANG_COOKIE}={lang}".encode())], "app": app,
+            })
+            if cache.response(request) is None:
+                render_kommun_page(request, data, code, [], "type")
+                rendered += 1
+    return rendered
+
+
+def render_kommun_page(request: Request, data, code: str, compare: list[str], map_by: str):
+    """The kommun page from snapshot ``data`` (kept in its page cache)."""
     profile = kommun_profile(data, code, compare)
     lang = language(request)
     map_values, map_label, map_unit = kommun_map_values(data, profile["areas"], map_by, lang)
