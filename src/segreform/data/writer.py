@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 
@@ -33,7 +34,7 @@ OBSERVATION_COLUMNS = [
 CHUNK_ROWS = 5000
 # Values per committed batch of a large import: on SQLite other writers wait for at most one batch (well under a
 # second), and the import's memory does not grow with the file.
-BATCH_ROWS = 50_000
+BATCH_ROWS = 25_000
 # Datasets being written in batches carry this name prefix until their last batch is in; no query shows them.
 STAGING_PREFIX = "~staging:"
 _DATE_PREFIX = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})")
@@ -425,8 +426,27 @@ def bulk_insert(conn: Connection, table: Table, frame: pd.DataFrame, *, progress
 
 
 def _records(frame: pd.DataFrame) -> list[tuple]:
-    """Rows as plain Python values (NaN → None; object arrays hold Python ints/floats) for any DB driver."""
-    return list(map(tuple, frame.astype(object).where(frame.notna(), None).to_numpy().tolist()))
+    """Rows as plain Python values (NaN/NA → None; numpy scalars → Python ints/floats) for any DB driver.
+
+    Column by column: numpy's ``tolist`` converts a whole column at once, several times faster than
+    converting the frame to objects cell by cell.
+    """
+    columns = []
+    for name in frame.columns:
+        column = frame[name]
+        values = column.tolist()
+        numpy_dtype = isinstance(column.dtype, np.dtype)
+        if numpy_dtype and column.dtype.kind in "iub":
+            pass
+        elif numpy_dtype and column.dtype.kind == "f":
+            if column.isna().any():
+                values = [None if v != v else v for v in values]
+        else:
+            values = [None if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+                      else (v.item() if hasattr(v, "item") and not isinstance(v, (str, bytes)) else v)
+                      for v in values]
+        columns.append(values)
+    return list(zip(*columns))
 
 
 class _progress_bar:
