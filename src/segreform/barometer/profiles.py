@@ -76,10 +76,9 @@ def _normalise(text: str) -> str:
 class Barometer:
     """The barometer's data for one database, cached until the loaded data change.
 
-    Requests never wait for an import: when the data change (an import in this process calls
-    :meth:`refresh` through :func:`segreform.data.writer.on_import`; one in another process is noticed by a
-    cheap *data stamp*, the list of loaded releases, looked at most once a second), a new snapshot is built in
-    a background thread, reading again only the datasets whose releases changed, and is swapped in when it is
+    Requests never wait for an import: when the data change (noticed by a cheap *data stamp*, the list of loaded
+    releases, looked at most once a second, and at once after an import in this process through
+    :func:`segreform.data.writer.on_import`), a new snapshot is built in a background thread, reading again only the datasets whose releases changed, and is swapped in when it is
     complete. Until then every request is answered from the previous snapshot.
 
     Parameters
@@ -129,6 +128,10 @@ class Barometer:
         if self._current_stamp() != self._stamp:
             self.refresh()
         return self._data
+
+    def check_due(self) -> bool:
+        """Whether the next :attr:`data` looks at the database (first snapshot, or the stamp is due)."""
+        return self._data is None or time.monotonic() - self._stamp_checked >= self.STAMP_INTERVAL_S
 
     def refresh(self) -> threading.Thread:
         """Rebuild the snapshot in the background (if one is being built, once more after it); returns the
@@ -194,11 +197,13 @@ def _changed_datasets(old_stamp, new_stamp) -> set[str] | None:
 
 
 def _refresh_after_import(engine: Engine, result) -> None:
-    """After-import hook: every barometer on the same database starts its background refresh at once."""
+    """After-import hook: every barometer on the same database looks at its data stamp on its next request
+    (which starts the background rebuild and is answered from the old snapshot), not a second later. A
+    barometer nobody asks is not rebuilt for nothing."""
     url = engine.url.render_as_string(hide_password=False)
     for barometer in list(_LIVE_BAROMETERS):
         if barometer.engine.url.render_as_string(hide_password=False) == url:
-            barometer.refresh()
+            barometer._stamp_checked = float("-inf")
     return None
 
 
@@ -220,6 +225,8 @@ class _Snapshot:
         self._layer_cache: dict = {}
         # Rendered pages that depend only on this snapshot (filled by the web layer; dropped with the snapshot).
         self.pages: object | None = None
+        # Serialised API answers that depend only on this snapshot (filled by the web layer), by key.
+        self.responses: dict = {}
         if previous is not None and changed is not None and "observations" in previous.__dict__:
             self.__dict__["observations"] = self._updated_observations(previous.observations, changed)
             old = previous.observations
@@ -787,6 +794,11 @@ MAP_METADATA = {
     "source": "SCB, Regionala statistikområden (RegSO) 2025 and kommun boundaries, simplified by segreform",
     "licence": "CC0 1.0 (SCB öppna geodata)",
 }
+
+
+def map_layer_ready(level: str) -> bool:
+    """Whether :func:`map_layer` has the level at hand (answers without computing)."""
+    return level in _MAP_CACHE
 
 
 def map_layer(level: str) -> maps.SerialisedLayer:
