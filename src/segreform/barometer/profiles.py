@@ -1,15 +1,18 @@
 """What the barometer pages and API show, assembled from the store (``segreform.data.queries``) and the
 measure engine (``segreform.measure.indices``), and cached.
 
-:class:`Barometer` holds one engine's data in memory. Every public method first checks a cheap *data stamp*
-(the list of loaded releases); when an import changes it, the caches are dropped, so nothing stale is shown
-and nothing is recomputed per request otherwise.
+:class:`Barometer` holds one engine's data in memory as a snapshot. When an import changes the data, a new
+snapshot is built in the background (reading only the changed datasets) and swapped in when complete, so
+nothing stale is shown for longer than the rebuild and no request waits for it.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -21,6 +24,7 @@ from segreform.barometer import indicators as registry
 from segreform.barometer import maps, typology
 from segreform.barometer import police as police_overlay
 from segreform.barometer import search as area_search
+from segreform.data.writer import on_import
 
 PUBLISHED_TYPE_VARIABLE = "omradestyp"
 # Stored variables (shares 0–1 per RegSO and year) from which the types are computed where they are loaded.
@@ -71,6 +75,11 @@ class Layer:
 class Barometer:
     """The barometer's data for one database, cached until the loaded data change.
 
+    Requests never wait for an import: when the data change (noticed by a cheap *data stamp*, the list of loaded
+    releases, looked at most once a second, and at once after an import in this process through
+    :func:`segreform.data.writer.on_import`), a new snapshot is built in a background thread, reading again only the datasets whose releases changed, and is swapped in when it is
+    complete. Until then every request is answered from the previous snapshot.
+
     Parameters
     ----------
     engine : sqlalchemy.Engine
@@ -86,6 +95,11 @@ class Barometer:
         self._stamp = None
         self._stamp_checked = float("-inf")
         self._data: _Snapshot | None = None
+        self._builder: threading.Thread | None = None
+        self._build_again = False
+        # Run on every new snapshot in the background before it is served (the web app pre-renders pages).
+        self.prepare: list = []
+        _LIVE_BAROMETERS.add(self)
 
     # -- cache control -------------------------------------------------------------------------------
     def _current_stamp(self):
@@ -98,29 +112,155 @@ class Barometer:
 
     @property
     def data(self) -> "_Snapshot":
-        """The current snapshot, rebuilt when the loaded data have changed (checked at most once a second)."""
+        """The newest complete snapshot. A change of the data (checked at most once a second) starts a
+        rebuild in the background; the previous snapshot is returned until the new one is ready."""
         now = time.monotonic()
         if self._data is not None and now - self._stamp_checked < self.STAMP_INTERVAL_S:
             return self._data
-        stamp = self._current_stamp()
         self._stamp_checked = now
+        if self._data is None:
+            with self._lock:
+                if self._data is None:
+                    self._stamp = self._current_stamp()
+                    self._data = _Snapshot(self.engine)
+                return self._data
+        if self._current_stamp() != self._stamp:
+            self.refresh()
+        return self._data
+
+    def check_due(self) -> bool:
+        """Whether the next :attr:`data` looks at the database (first snapshot, or the stamp is due)."""
+        return self._data is None or time.monotonic() - self._stamp_checked >= self.STAMP_INTERVAL_S
+
+    def refresh(self) -> threading.Thread:
+        """Rebuild the snapshot in the background (if one is being built, once more after it); returns the
+        builder thread. Requests keep getting the previous snapshot until the new one is complete."""
         with self._lock:
-            if self._data is None or stamp != self._stamp:
-                self._data = _Snapshot(self.engine)
-                self._stamp = stamp
-            return self._data
+            if self._builder is not None and self._builder.is_alive():
+                self._build_again = True
+                return self._builder
+            self._build_again = False
+            self._builder = threading.Thread(target=self._rebuild, name="segreform-barometer-refresh", daemon=True)
+            self._builder.start()
+            return self._builder
+
+    def wait_until_current(self, timeout: float = 120.0) -> bool:
+        """Block until no rebuild is running (for tests, benchmarks and the CLI); False on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            builder = self._builder
+            if builder is None or not builder.is_alive():
+                return True
+            builder.join(max(0.0, deadline - time.monotonic()))
+            if time.monotonic() >= deadline:
+                return not builder.is_alive()
+
+    def _rebuild(self) -> None:
+        while True:
+            try:
+                stamp = self._current_stamp()
+                previous = self._data
+                changed = _changed_datasets(self._stamp, stamp) if previous is not None else None
+                snapshot = _Snapshot(self.engine, previous=previous, changed=changed)
+                snapshot.warm()
+                for prepare in list(self.prepare):
+                    prepare(snapshot)
+                with self._lock:
+                    self._data, self._stamp = snapshot, stamp
+            except Exception:  # the previous snapshot stays in service; the next change tries again
+                logging.getLogger("segreform.barometer").warning("barometer refresh failed", exc_info=True)
+            with self._lock:
+                if not self._build_again:
+                    self._builder = None if self._builder is threading.current_thread() else self._builder
+                    return
+                self._build_again = False
+
+
+_LIVE_BAROMETERS: "weakref.WeakSet[Barometer]" = weakref.WeakSet()
+OBSERVATION_LEVELS = ("regso", "kommun", "lan", "riket")
+
+
+def _changed_datasets(old_stamp, new_stamp) -> set[str] | None:
+    """Names of datasets whose releases differ between two stamps; None when everything must be read again."""
+    if not isinstance(old_stamp, tuple) or len(old_stamp) != 2 or old_stamp[1] != new_stamp[1]:
+        return None
+
+    def by_name(rows):
+        found: dict[str, set] = {}
+        for row in rows:
+            found.setdefault(row[0], set()).add(row)
+        return found
+
+    old, new = by_name(old_stamp[0]), by_name(new_stamp[0])
+    return {name for name in old.keys() | new.keys() if old.get(name) != new.get(name)}
+
+
+def _refresh_after_import(engine: Engine, result) -> None:
+    """After-import hook: every barometer on the same database looks at its data stamp on its next request
+    (which starts the background rebuild and is answered from the old snapshot), not a second later. A
+    barometer nobody asks is not rebuilt for nothing."""
+    url = engine.url.render_as_string(hide_password=False)
+    for barometer in list(_LIVE_BAROMETERS):
+        if barometer.engine.url.render_as_string(hide_password=False) == url:
+            barometer._stamp_checked = float("-inf")
+    return None
+
+
+on_import(_refresh_after_import)
 
 
 class _Snapshot:
-    """Everything derived from one state of the database. Built lazily, piece by piece."""
+    """Everything derived from one state of the database. Built lazily, piece by piece.
 
-    def __init__(self, engine: Engine):
+    A snapshot made with ``previous`` and ``changed`` (dataset names) reads from the database only the
+    observations of the changed datasets and takes the others from ``previous``; the segregation indices are
+    kept too when the changed datasets carry none of their inputs.
+    """
+
+    def __init__(self, engine: Engine, previous: "_Snapshot | None" = None, changed: set[str] | None = None):
         self.engine = engine
         self._lock = threading.RLock()
         self._indices_cache: dict = {}
         self._layer_cache: dict = {}
         # Rendered pages that depend only on this snapshot (filled by the web layer; dropped with the snapshot).
         self.pages: object | None = None
+        # Serialised API answers that depend only on this snapshot (filled by the web layer), by key.
+        self.responses: dict = {}
+        if previous is not None and changed is not None and "observations" in previous.__dict__:
+            self.__dict__["observations"] = self._updated_observations(previous.observations, changed)
+            old = previous.observations
+            touched = set(old.loc[old["dataset"].isin(changed), "variable"]) if "dataset" in old else set()
+            new = self.observations
+            touched |= set(new.loc[new["dataset"].isin(changed), "variable"]) if "dataset" in new else set()
+            if not touched & set(SEGREGATION_GROUPS) and len(self.regso) == len(previous.regso):
+                with previous._lock:
+                    self._indices_cache = dict(previous._indices_cache)
+
+    def _updated_observations(self, old: pd.DataFrame, changed: set[str]) -> pd.DataFrame:
+        from segreform.data import queries
+
+        kept = old[~old["dataset"].isin(changed)] if "dataset" in old else old.iloc[0:0]
+        frames = [kept]
+        for name in sorted(changed):
+            fresh = queries.observations(self.engine, dataset=name)
+            frames.append(fresh[fresh["level"].isin(OBSERVATION_LEVELS)])
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            return old.iloc[0:0]
+        frame = pd.concat(frames, ignore_index=True)
+        frame["year"] = frame["year"].astype(int)
+        return frame
+
+    def warm(self) -> None:
+        """Compute what the pages need (overview layers, kommun areas, indices with intervals) now."""
+        if not self.has_data:
+            return
+        self.layers  # noqa: B018
+        self.all_areas  # noqa: B018
+        self.population_by_type()
+        self.segregation_indices("kommun", bootstrap=BOOTSTRAP_DRAWS)
+        for level in ("kommun", "lan", "riket"):
+            self.segregation_indices(level)
 
     # -- areas ---------------------------------------------------------------------------------------
     @cached_property
@@ -172,10 +312,11 @@ class _Snapshot:
         """Every current observation at RegSO and kommun level (long), loaded once per snapshot."""
         from segreform.data import queries
 
-        frames = [queries.observations(self.engine, level=level) for level in ("regso", "kommun", "lan", "riket")]
+        frames = [queries.observations(self.engine, level=level) for level in OBSERVATION_LEVELS]
         frames = [f for f in frames if not f.empty]
         if not frames:
-            return pd.DataFrame(columns=["area_code", "level", "year", "variable", "value", "unit", "source", "source_table"])
+            return pd.DataFrame(columns=["area_code", "level", "year", "variable", "value", "unit", "dataset", "source",
+                                         "source_table"])
         frame = pd.concat(frames, ignore_index=True)
         frame["year"] = frame["year"].astype(int)
         return frame
@@ -622,6 +763,11 @@ MAP_METADATA = {
     "source": "SCB, Regionala statistikområden (RegSO) 2025 and kommun boundaries, simplified by segreform",
     "licence": "CC0 1.0 (SCB öppna geodata)",
 }
+
+
+def map_layer_ready(level: str) -> bool:
+    """Whether :func:`map_layer` has the level at hand (answers without computing)."""
+    return level in _MAP_CACHE
 
 
 def map_layer(level: str) -> maps.SerialisedLayer:

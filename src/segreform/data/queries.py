@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, func, select
 
 from segreform.data.geography import current_versions, read_areas
+from segreform.data.writer import STAGING_PREFIX
 from segreform.store.models.data import Dataset, DatasetVariable, Observation, PoliceArea
 
 AREA_COLUMNS = ["code", "name", "level", "version", "parent_code"]
@@ -90,6 +91,8 @@ def observations(
         query = query.where(Dataset.name == dataset)
     if current_only:
         query = query.where(Dataset.is_current)
+    else:
+        query = query.where(~Dataset.name.startswith(STAGING_PREFIX))
     frame = _frame(engine, query.order_by(Observation.variable, Observation.area_code, Observation.year),
                    OBSERVATION_COLUMNS + ["area_version"])
     if geography == "current" and not frame.empty:
@@ -120,7 +123,7 @@ def datasets(engine: Engine) -> pd.DataFrame:
     query = select(
         Dataset.name, Dataset.source, Dataset.source_table, Dataset.vintage, Dataset.is_current,
         Dataset.imported_at, Dataset.rows,
-    ).order_by(Dataset.name, Dataset.imported_at)
+    ).where(~Dataset.name.startswith(STAGING_PREFIX)).order_by(Dataset.name, Dataset.imported_at)
     return _frame(engine, query, DATASET_COLUMNS)
 
 

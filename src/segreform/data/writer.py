@@ -7,16 +7,21 @@ unknown is refused before anything is written.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import os
 import re
+import socket
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, insert, select, update
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 
 from segreform.data.errors import DataInputError, Problem
 from segreform.store.db import transaction
@@ -27,18 +32,42 @@ OBSERVATION_COLUMNS = [
     "reference_year", "area_match",
 ]
 CHUNK_ROWS = 5000
+# Values per committed batch of a large import: on SQLite other writers wait for at most one batch (well under a
+# second), and the import's memory does not grow with the file.
+BATCH_ROWS = 25_000
+# Datasets being written in batches carry this name prefix until their last batch is in; no query shows them.
+STAGING_PREFIX = "~staging:"
 _DATE_PREFIX = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})")
+
+
+class ObservationChunks:
+    """Observations read a chunk at a time (a large file): iterating calls ``read()`` afresh, which yields
+    frames with :data:`OBSERVATION_COLUMNS` and may raise :class:`DataInputError` part-way (then nothing of
+    the release is kept). ``areas`` are the distinct (area_level, area_version, area_code) it uses; ``rows``
+    the number of values it will yield (for progress)."""
+
+    def __init__(self, read: Callable[[], Iterator[pd.DataFrame]], *, rows: int, areas: pd.DataFrame):
+        self.read, self.rows, self.areas = read, rows, areas
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        return iter(self.read())
+
+    def frame(self) -> pd.DataFrame:
+        """Every observation in one frame (for small releases and tests)."""
+        frames = list(self)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OBSERVATION_COLUMNS)
 
 
 @dataclass
 class Release:
-    """One release of one table, ready to write. ``observations`` has :data:`OBSERVATION_COLUMNS`."""
+    """One release of one table, ready to write. ``observations`` has :data:`OBSERVATION_COLUMNS`, as one
+    frame or as :class:`ObservationChunks`."""
 
     name: str
     source: str
     source_table: str
     content_sha256: str
-    observations: pd.DataFrame
+    observations: "pd.DataFrame | ObservationChunks"
     variables: dict[str, tuple[str | None, str | None]]
     vintage: str | None = None
     file_name: str | None = None
@@ -64,7 +93,11 @@ def sha256_of(data: bytes | str) -> str:
 
 
 def sha256_of_file(path: Path) -> str:
-    return sha256_of(Path(path).read_bytes())
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def vintage_is_newer(new: str, old: str) -> bool:
@@ -103,61 +136,228 @@ def _after_import(engine: Engine, result: "ImportResult") -> None:
 
 def write_release(engine: Engine, release: Release, *, progress: bool = False,
                   before_write: Callable[[Connection], None] | None = None) -> ImportResult:
-    """Store ``release`` in one transaction; raise :class:`DataInputError` (nothing written) if it is invalid.
+    """Store ``release``; raise :class:`DataInputError` (nothing written) if it is invalid.
 
     ``before_write`` runs inside the same transaction first (e.g. to declare a user's own areas), so it is
     rolled back with everything else if the release is refused.
+
+    A release of at most :data:`BATCH_ROWS` values (or one with ``before_write``) is written in one
+    transaction. A larger one is *staged*: written in batches of :data:`BATCH_ROWS` into a dataset under a
+    hidden name (:data:`STAGING_PREFIX`), each batch its own short transaction so that other writers (the web
+    app on SQLite, which has one write lock) wait for one batch at most, and given its real name and made
+    current in one last transaction. Until then no query sees it; if the import fails the staged rows are
+    deleted, and rows left by a killed import are deleted by the next import (:func:`discard_stale_staging`).
     """
-    _validate_frame(release)
+    chunks = release.observations if isinstance(release.observations, ObservationChunks) else None
+    if chunks is not None and chunks.rows <= BATCH_ROWS:
+        release = dataclasses.replace(release, observations=chunks.frame())  # small: checked and written at once
+        chunks = None
+    if chunks is None:
+        _validate_frame(release)
+    elif not release.variables:
+        raise DataInputError(Problem(release.file_name or release.name, None, None, "no data rows found"))
+    if release.name.startswith(STAGING_PREFIX):
+        raise DataInputError(Problem(release.file_name or release.name, None, "name",
+                                     f"dataset names may not start with {STAGING_PREFIX!r}"))
+    rows = chunks.rows if chunks is not None else len(release.observations)
+    if chunks is None and (rows <= BATCH_ROWS or before_write is not None):
+        return _write_in_one_transaction(engine, release, progress, before_write)
+    discard_stale_staging(engine)
     with transaction(engine) as db:
         conn = db.connection()
-        existing = conn.execute(
-            select(Dataset.id, Dataset.vintage, Dataset.is_current, Dataset.rows).where(
-                Dataset.name == release.name, Dataset.content_sha256 == release.content_sha256
-            )
-        ).first()
-        if existing is not None:
-            return ImportResult(existing.id, release.name, existing.vintage, "unchanged", existing.rows,
-                                existing.is_current)
-        vintage = release.vintage or f"sha256:{release.content_sha256[:12]}"
-        clash = conn.execute(
-            select(Dataset.id).where(Dataset.name == release.name, Dataset.vintage == vintage)
-        ).first()
-        if clash is not None:
-            raise DataInputError(
-                Problem(release.file_name or release.name, None, "vintage",
-                        f"dataset {release.name!r} already has a release {vintage!r} with different content"),
-                hint="Give the new release its own vintage (--vintage) or another name (--name).",
-            )
+        unchanged = _unchanged_or_clash(conn, release)
+        if unchanged is not None:
+            return unchanged
         if before_write is not None:
             before_write(conn)
         _check_areas_exist(conn, release)
-        others = conn.execute(
-            select(Dataset.id, Dataset.vintage).where(Dataset.name == release.name, Dataset.is_current)
-        ).all()
-        is_current = all(vintage_is_newer(vintage, other.vintage) for other in others)
-        if is_current and others:
-            conn.execute(update(Dataset).where(Dataset.name == release.name).values(is_current=False))
-        dataset_id = conn.execute(
-            insert(Dataset).values(
-                name=release.name, source=release.source, source_table=release.source_table, vintage=vintage,
-                is_current=is_current, imported_at=datetime.now(timezone.utc).replace(tzinfo=None),
-                file_name=release.file_name, content_sha256=release.content_sha256,
+        staging_id = _insert_dataset(conn, release, name=f"{STAGING_PREFIX}{uuid.uuid4().hex}", is_current=False,
+                                     rows=0, staging={"pid": os.getpid(), "host": socket.gethostname(),
+                                                      "target": release.name})
+    try:
+        stored = 0
+        frames = chunks if chunks is not None else _slices(release.observations, BATCH_ROWS)
+        with _progress_bar(rows, f"storing {release.name}", progress) as advance:
+            for frame in _batches(frames, BATCH_ROWS):
+                with transaction(engine) as db:
+                    bulk_insert(db.connection(), Observation.__table__,
+                                frame[OBSERVATION_COLUMNS].assign(dataset_id=staging_id))
+                stored += len(frame)
+                advance(len(frame))
+        if stored == 0:
+            raise DataInputError(Problem(release.file_name or release.name, None, None, "no data rows found"))
+        with transaction(engine) as db:
+            conn = db.connection()
+            unchanged = _unchanged_or_clash(conn, release)  # another import may have finished meanwhile
+            if unchanged is not None:
+                conn.execute(delete(Dataset).where(Dataset.id == staging_id))
+                return unchanged
+            is_current = _make_room_for(conn, release)
+            conn.execute(update(Dataset).where(Dataset.id == staging_id).values(
+                name=release.name, is_current=is_current, rows=stored,
                 metadata_json=json.dumps(release.metadata, ensure_ascii=False, default=str),
-                rows=len(release.observations),
-            ).returning(Dataset.id)
-        ).scalar_one()
-        conn.execute(
-            insert(DatasetVariable),
-            [{"dataset_id": dataset_id, "variable": var, "unit": unit, "label": label}
-             for var, (unit, label) in release.variables.items()],
-        )
+            ))
+            conn.execute(insert(DatasetVariable), _variable_rows(release, staging_id))
+    except BaseException:
+        try:
+            _discard(engine, staging_id)
+        except Exception:  # the store went away: the next import discards the stale staging rows
+            pass
+        raise
+    return _finished(engine, release, staging_id, stored, is_current)
+
+
+def _write_in_one_transaction(engine: Engine, release: Release, progress: bool,
+                              before_write: Callable[[Connection], None] | None) -> ImportResult:
+    with transaction(engine) as db:
+        conn = db.connection()
+        unchanged = _unchanged_or_clash(conn, release)
+        if unchanged is not None:
+            return unchanged
+        if before_write is not None:
+            before_write(conn)
+        _check_areas_exist(conn, release)
+        is_current = _make_room_for(conn, release)
+        dataset_id = _insert_dataset(conn, release, name=release.name, is_current=is_current,
+                                     rows=len(release.observations))
+        conn.execute(insert(DatasetVariable), _variable_rows(release, dataset_id))
         frame = release.observations[OBSERVATION_COLUMNS].assign(dataset_id=dataset_id)
         bulk_insert(conn, Observation.__table__, frame, progress=progress, label=f"storing {release.name}")
+    return _finished(engine, release, dataset_id, len(frame), is_current)
+
+
+def _finished(engine: Engine, release: Release, dataset_id: int, rows: int, is_current: bool) -> ImportResult:
     notes = [] if is_current else [f"a newer vintage of {release.name!r} is already current; kept this one beside it"]
-    result = ImportResult(dataset_id, release.name, vintage, "imported", len(frame), is_current, notes)
+    result = ImportResult(dataset_id, release.name, _vintage(release), "imported", rows, is_current, notes)
     _after_import(engine, result)
     return result
+
+
+def _vintage(release: Release) -> str:
+    return release.vintage or f"sha256:{release.content_sha256[:12]}"
+
+
+def _unchanged_or_clash(conn: Connection, release: Release) -> ImportResult | None:
+    """The stored release if this content is already loaded; DataInputError if its vintage is taken."""
+    existing = conn.execute(
+        select(Dataset.id, Dataset.vintage, Dataset.is_current, Dataset.rows).where(
+            Dataset.name == release.name, Dataset.content_sha256 == release.content_sha256
+        )
+    ).first()
+    if existing is not None:
+        return ImportResult(existing.id, release.name, existing.vintage, "unchanged", existing.rows,
+                            existing.is_current)
+    vintage = _vintage(release)
+    clash = conn.execute(
+        select(Dataset.id).where(Dataset.name == release.name, Dataset.vintage == vintage)
+    ).first()
+    if clash is not None:
+        raise DataInputError(
+            Problem(release.file_name or release.name, None, "vintage",
+                    f"dataset {release.name!r} already has a release {vintage!r} with different content"),
+            hint="Give the new release its own vintage (--vintage) or another name (--name).",
+        )
+    return None
+
+
+def _make_room_for(conn: Connection, release: Release) -> bool:
+    """Whether the release becomes current; if so, the releases it replaces stop being current."""
+    others = conn.execute(
+        select(Dataset.id, Dataset.vintage).where(Dataset.name == release.name, Dataset.is_current)
+    ).all()
+    is_current = all(vintage_is_newer(_vintage(release), other.vintage) for other in others)
+    if is_current and others:
+        conn.execute(update(Dataset).where(Dataset.name == release.name).values(is_current=False))
+    return is_current
+
+
+def _insert_dataset(conn: Connection, release: Release, *, name: str, is_current: bool, rows: int,
+                    staging: dict | None = None) -> int:
+    metadata = {"staging": staging} if staging else release.metadata
+    return conn.execute(
+        insert(Dataset).values(
+            name=name, source=release.source, source_table=release.source_table, vintage=_vintage(release),
+            is_current=is_current, imported_at=datetime.now(timezone.utc).replace(tzinfo=None),
+            file_name=release.file_name, content_sha256=release.content_sha256,
+            metadata_json=json.dumps(metadata, ensure_ascii=False, default=str), rows=rows,
+        ).returning(Dataset.id)
+    ).scalar_one()
+
+
+def _variable_rows(release: Release, dataset_id: int) -> list[dict]:
+    return [{"dataset_id": dataset_id, "variable": var, "unit": unit, "label": label}
+            for var, (unit, label) in release.variables.items()]
+
+
+def _discard(engine: Engine, dataset_id: int) -> None:
+    """Delete a staged dataset (its observations go with it, in batches so other writers are not held up)."""
+    while True:
+        with transaction(engine) as db:
+            conn = db.connection()
+            ids = conn.execute(select(Observation.id).where(Observation.dataset_id == dataset_id)
+                               .limit(BATCH_ROWS)).scalars().all()
+            if not ids:
+                conn.execute(delete(Dataset).where(Dataset.id == dataset_id))
+                return
+            conn.execute(delete(Observation).where(Observation.id.in_(ids)))
+
+
+def discard_stale_staging(engine: Engine) -> int:
+    """Delete staged datasets whose import is no longer running (killed); return how many.
+
+    A staged dataset names the process that writes it; it is stale when that process (on this host) is gone,
+    or, from another host, after a day.
+    """
+    with engine.connect() as conn:
+        staged = conn.execute(
+            select(Dataset.id, Dataset.metadata_json, Dataset.imported_at).where(Dataset.name.startswith(STAGING_PREFIX))
+        ).all()
+    stale = []
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    for row in staged:
+        owner = (json.loads(row.metadata_json or "{}") or {}).get("staging") or {}
+        if owner.get("host") == socket.gethostname():
+            if not _process_alive(owner.get("pid")):
+                stale.append(row.id)
+        elif (now - row.imported_at).total_seconds() > 86400:
+            stale.append(row.id)
+    for dataset_id in stale:
+        _discard(engine, dataset_id)
+    return len(stale)
+
+
+def _process_alive(pid) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _slices(frame: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
+    for start in range(0, len(frame), size):
+        yield frame.iloc[start:start + size]
+
+
+def _batches(frames: Iterable[pd.DataFrame], size: int) -> Iterator[pd.DataFrame]:
+    """Frames regrouped into batches of about ``size`` rows (small chunks joined, none split)."""
+    pending, count = [], 0
+    for frame in frames:
+        if frame.empty:
+            continue
+        pending.append(frame)
+        count += len(frame)
+        if count >= size:
+            yield pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0]
+            pending, count = [], 0
+    if pending:
+        yield pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0]
 
 
 def _validate_frame(release: Release) -> None:
@@ -184,7 +384,10 @@ def _validate_frame(release: Release) -> None:
 
 
 def _check_areas_exist(conn: Connection, release: Release) -> None:
-    wanted = release.observations[["area_level", "area_version", "area_code"]].drop_duplicates()
+    observations = release.observations
+    columns = ["area_level", "area_version", "area_code"]
+    wanted = (observations.areas if isinstance(observations, ObservationChunks) else observations)[columns]
+    wanted = wanted.drop_duplicates()
     problems = []
     for (level, version), group in wanted.groupby(["area_level", "area_version"]):
         known = set(conn.execute(
@@ -223,8 +426,27 @@ def bulk_insert(conn: Connection, table: Table, frame: pd.DataFrame, *, progress
 
 
 def _records(frame: pd.DataFrame) -> list[tuple]:
-    """Rows as plain Python values (NaN → None; object arrays hold Python ints/floats) for any DB driver."""
-    return list(map(tuple, frame.astype(object).where(frame.notna(), None).to_numpy().tolist()))
+    """Rows as plain Python values (NaN/NA → None; numpy scalars → Python ints/floats) for any DB driver.
+
+    Column by column: numpy's ``tolist`` converts a whole column at once, several times faster than
+    converting the frame to objects cell by cell.
+    """
+    columns = []
+    for name in frame.columns:
+        column = frame[name]
+        values = column.tolist()
+        numpy_dtype = isinstance(column.dtype, np.dtype)
+        if numpy_dtype and column.dtype.kind in "iub":
+            pass
+        elif numpy_dtype and column.dtype.kind == "f":
+            if column.isna().any():
+                values = [None if v != v else v for v in values]
+        else:
+            values = [None if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
+                      else (v.item() if hasattr(v, "item") and not isinstance(v, (str, bytes)) else v)
+                      for v in values]
+        columns.append(values)
+    return list(zip(*columns))
 
 
 class _progress_bar:

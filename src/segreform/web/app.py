@@ -39,8 +39,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.state.engine = engine or make_engine()
     # Continuous evaluation: imports made while the app runs re-run the plans whose data changed.
     install_research()
-    # One cache of barometer data per app; it rebuilds itself when an import changes the data.
+    # One cache of barometer data per app; it rebuilds itself in the background when an import changes the
+    # data, and every new snapshot has its kommun pages rendered before it is served.
     app.state.barometer = Barometer(app.state.engine)
+    app.state.barometer.prepare.append(lambda data: barometer.prerender_kommun_pages(app, data))
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
@@ -70,19 +72,22 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
 
 def warm_up(app: FastAPI) -> threading.Thread:
-    """Fill the caches in the background (data, overview layers, map geometry) so that the first visitor
-    does not wait for them; requests that come earlier simply compute what they need themselves."""
+    """Fill the caches in the background (map geometry and its compressed forms, data, the police overlay,
+    overview layers, indices, every kommun page) so that no visitor waits for them; requests that come earlier
+    simply compute what they need themselves."""
     from segreform.barometer import police as police_overlay
-    from segreform.barometer.profiles import BOOTSTRAP_DRAWS, map_layer
+    from segreform.barometer.profiles import map_layer
+    from segreform.web.barometer import MAP_LEVELS, brotli_body, prerender_kommun_pages
 
     def work() -> None:
         try:
-            for level in ("kommun", "regso"):
+            for level in MAP_LEVELS:
                 map_layer(level)
+                brotli_body(level)
             police_overlay.substantial_overlay()  # the police polygons × RegSO, for kommun pages
             data = app.state.barometer.data
-            data.layers  # noqa: B018  (builds the snapshot and every overview layer)
-            data.segregation_indices("kommun", bootstrap=BOOTSTRAP_DRAWS)  # the intervals on kommun pages
+            data.warm()
+            prerender_kommun_pages(app, data)
         except Exception:  # a failed warm-up only means the first request does the work (and reports it)
             logging.getLogger("segreform.web").warning("cache warm-up failed", exc_info=True)
 

@@ -8,7 +8,9 @@ once per process, with an ETag and gzip.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import threading
 from functools import lru_cache
 from typing import Literal
 
@@ -16,6 +18,7 @@ import numpy as np
 import pandas as pd
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from segreform.barometer import downloads as files
 from segreform.barometer import indicators as registry
@@ -30,10 +33,11 @@ from segreform.barometer.profiles import (
     Barometer,
     licence_for,
     map_layer,
+    map_layer_ready,
 )
 from segreform.barometer.maps import union_bounds
 from segreform.web import evidence
-from segreform.web.i18n import PageCache, gettext, language, register, render, t
+from segreform.web.i18n import LANG_COOKIE, LANGUAGES, PageCache, gettext, language, register, render, t
 from segreform.web.params import YearQuery
 
 router = APIRouter()
@@ -170,9 +174,34 @@ def barometer(request: Request):
     if getattr(state, "barometer", None) is None:
         state.barometer = Barometer(state.engine)
     data = state.barometer.data
-    if data.pages is None:
-        data.pages = PageCache()
+    ensure_page_cache(data)
     return data
+
+
+async def barometer_nonblocking(request: Request):
+    """:func:`barometer` without blocking the event loop: the data stamp (a database query, at most once a
+    second) and a first snapshot are looked at on a worker thread; otherwise the snapshot is at hand."""
+    state = request.app.state
+    current = getattr(state, "barometer", None)
+    if current is None or current.check_due():
+        return await run_in_threadpool(barometer, request)
+    data = current.data
+    ensure_page_cache(data)
+    return data
+
+
+# Every kommun page in both languages is pre-rendered per snapshot, so the cache holds them all with room to spare.
+PAGE_CACHE_SIZE = 2048
+
+
+def ensure_page_cache(data) -> PageCache:
+    with PAGE_CACHE_LOCK:
+        if data.pages is None:
+            data.pages = PageCache(size=PAGE_CACHE_SIZE)
+    return data.pages
+
+
+PAGE_CACHE_LOCK = threading.Lock()
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
@@ -202,19 +231,43 @@ def checked_kommun(data, code: str):
 
 # -- map geometry --------------------------------------------------------------------------------------------
 @router.get("/api/map/{level}.geojson", tags=["maps"], summary="Simplified boundaries (GeoJSON, cached, ETag)")
-def map_geometry(level: Literal["regso", "kommun", "lan"], request: Request):
+async def map_geometry(level: Literal["regso", "kommun", "lan"], request: Request):
     """Boundaries of RegSO (3,363), kommuner (290) or län (21), coverage-simplified once per process.
 
     Properties: ``code``, ``name``. Values are served separately (``/api/overview``, ``/api/kommun/{code}``),
     so the geometry is cached by the browser (ETag; gzip when accepted). Source: SCB, CC0.
     """
-    layer = map_layer(level)
+    layer = map_layer(level) if map_layer_ready(level) else await run_in_threadpool(map_layer, level)
     headers = {"ETag": layer.etag, "Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
-    if request.headers.get("if-none-match") == layer.etag:
+    if etag_matches(request.headers.get("if-none-match"), layer.etag):
         return Response(status_code=304, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
+    accepted = {part.split(";")[0].strip() for part in request.headers.get("accept-encoding", "").split(",")}
+    if "br" in accepted and HAVE_BROTLI and (compressed := await run_in_threadpool(brotli_body, level)) is not None:
+        return Response(compressed, media_type="application/geo+json", headers={**headers, "Content-Encoding": "br"})
+    if "gzip" in accepted:
         return Response(layer.gzipped, media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"})
     return Response(layer.body, media_type="application/geo+json", headers=headers)
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison against an If-None-Match list ("*", several tags, W/ prefixes)."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+HAVE_BROTLI = importlib.util.find_spec("brotli") is not None
+
+
+@lru_cache(maxsize=None)
+def brotli_body(level: str) -> bytes | None:
+    """The layer compressed with Brotli once per process, where the optional ``brotli`` package is installed."""
+    try:
+        import brotli
+    except ImportError:
+        return None
+    return brotli.compress(map_layer(level).body, quality=9)
 
 
 @lru_cache(maxsize=None)
@@ -262,16 +315,30 @@ def api_layers(request: Request):
 
 
 @router.get("/api/overview", tags=["barometer"], summary="Kommun values and ranking of one layer and year")
-def api_overview(request: Request, layer: str = Query(..., description="a layer id from /api/layers"), year: YearQuery = None):
-    data = barometer(request)
+async def api_overview(request: Request, layer: str = Query(..., description="a layer id from /api/layers"),
+                       year: YearQuery = None):
+    data = await barometer_nonblocking(request)
+    body = data.responses.get(("api_overview", layer, year))
+    if body is not None:
+        return Response(body, media_type="application/json")
+    return await run_in_threadpool(overview_answer, data, layer, year)
+
+
+def overview_answer(data, layer: str, year: int | None) -> Response:
+    asked_year = year
     try:
         found, year, table = data.layer_values(layer, year)
     except KeyError as exc:
         not_found(exc.args[0])
     except ValueError as exc:
         raise HTTPException(status_code=422, detail=str(exc))
-    return {"layer": found.id, "year": year, "unit": found.unit, "source": found.source,
-            "licence": licence_for(found.source), "rows": records(table)}
+    # Serialised once per snapshot, under the key as asked and as resolved (both checked above: bounded keys).
+    body = JSONResponse({
+        "layer": found.id, "year": year, "unit": found.unit, "source": found.source,
+        "licence": licence_for(found.source), "rows": records(table),
+    }).body
+    data.responses[("api_overview", layer, asked_year)] = data.responses[("api_overview", found.id, year)] = body
+    return Response(body, media_type="application/json")
 
 
 # -- kommun profile -----------------------------------------------------------------------------------------
@@ -325,10 +392,37 @@ def kommun_pick(request: Request, code: str = ""):
 
 
 @router.get("/kommun/{code}", include_in_schema=False)
-def kommun_page(request: Request, code: str, compare: list[str] = Query(default=[]), map_by: str = "type"):
-    data = barometer(request)
+async def kommun_page(request: Request, code: str, compare: list[str] = Query(default=[]), map_by: str = "type"):
+    # A cached page is answered on the event loop (no worker-thread hop); rendering runs on a worker thread.
+    data = await barometer_nonblocking(request)
     if cached := data.pages.response(request):
         return cached
+    return await run_in_threadpool(render_kommun_page, request, data, code, compare, map_by)
+
+
+def prerender_kommun_pages(app, data, codes=None) -> int:
+    """Render every kommun's page (as first visited: no comparison, map by area type) in every language into
+    the snapshot's page cache, so that no visitor waits for one. Runs in the background when the data change
+    (see :attr:`segreform.barometer.profiles.Barometer.prepare`); returns how many pages it rendered."""
+    from starlette.requests import Request as StarletteRequest
+
+    cache = ensure_page_cache(data)
+    rendered = 0
+    for code in data.kommuner["code"] if codes is None else codes:
+        for lang in LANGUAGES:
+            request = StarletteRequest({
+                "type": "http", "method": "GET", "scheme": "http", "server": ("127.0.0.1", 80), "root_path": "",
+                "path": f"/kommun/{code}", "raw_path": f"/kommun/{code}".encode(), "query_string": b"",
+                "headers": [(b"host", b"127.0.0.1"), (b"cookie", f"{LANG_COOKIE}={lang}".encode())], "app": app,
+            })
+            if cache.response(request) is None:
+                render_kommun_page(request, data, code, [], "type")
+                rendered += 1
+    return rendered
+
+
+def render_kommun_page(request: Request, data, code: str, compare: list[str], map_by: str):
+    """The kommun page from snapshot ``data`` (kept in its page cache)."""
     profile = kommun_profile(data, code, compare)
     lang = language(request)
     map_values, map_label, map_unit = kommun_map_values(data, profile["areas"], map_by, lang)
