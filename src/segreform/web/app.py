@@ -23,7 +23,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     """Build the app on ``engine`` (default: the configured database)."""
     from segreform.barometer.profiles import Barometer
     from segreform.store import make_engine
-    from segreform.web import barometer, programme, research
+    from segreform.web import barometer, programme, research, spatial
 
     app = FastAPI(
         title="segreform",
@@ -52,7 +52,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
             response.headers[key] = value
         return response
 
-    for module in (barometer, programme, research):
+    for module in (barometer, programme, research, spatial):
         app.include_router(module.router)
     # Mounted after the plotly route so that route wins for its path.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
