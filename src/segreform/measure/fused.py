@@ -3,9 +3,10 @@
 Every aspatial index of a segment is a function of its group totals ``N_k`` and of a few sums
 over units of per-unit terms. :func:`group_totals` and :func:`unit_sums` compute all of them in
 two passes over the counts, without any ``(n, K)`` temporary, in parallel over pieces of
-segments, with compensated summation (Knuth's TwoSum: each running sum keeps the exact rounding error
-of its additions and adds it back at the end; Neumaier's result without his branch), so a sum over ten million cells is as close to the
-exact sum as one rounding. The terms that need logarithms or powers depend on a unit only
+segments, with compensated summation (Knuth's TwoSum: each running sum keeps the exact
+rounding error of its additions and adds it back at the end), so a sum over ten million cells is
+within about one rounding of the exact sum. A big segment of whole counts is first reduced to
+counts of units per distinct ``(x, t)`` (:func:`histogram_sums`). The terms that need logarithms or powers depend on a unit only
 through ``(x, t)``; for whole-number counts with ``t <= TABLE_MAX`` they are looked up in tables
 computed once per call (the same arithmetic, so the same values).
 
