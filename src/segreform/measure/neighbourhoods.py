@@ -25,6 +25,13 @@ input. (A k-d tree's k-nearest query needs a heap per location and was 2.5× slo
 
 from __future__ import annotations
 
+import os
+
+# OpenMP threads that spin between parallel calls steal the cores on a shared machine: many
+# small calls (bootstrap blocks, one kommun's pages) became 30x slower. Must be set before the
+# OpenMP runtime loads (numba loads it at the first parallel call).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from dataclasses import dataclass
 
 import numba
