@@ -5,6 +5,6 @@ Commands import their job's modules when they run, not at the top: every command
 """
 
 from segreform.cli.app import main
-from segreform.cli import measure, data, evaluate, web, programme, programme_year, scale, users  # noqa: F401,E402
+from segreform.cli import measure, data, evaluate, web, programme, programme_year, scale, spatial, users  # noqa: F401,E402
 
 __all__ = ["main"]

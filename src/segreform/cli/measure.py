@@ -9,6 +9,7 @@ import click
 import pandas as pd
 
 from segreform.cli.app import InputError, main
+from segreform.cli.spatial import run_spatial_indices, spatial_options, wants_spatial
 
 OUTPUT_FORMATS = (".csv", ".parquet", ".json")
 EXCEL_FORMATS = (".xlsx", ".xlsm", ".xls")
@@ -96,12 +97,18 @@ def _where(path: Path, exc) -> str:
 @click.option("--cluster", help="Run on the Dask cluster at tcp://HOST:PORT (FILE may be a partitioned Parquet folder).")
 @click.option("--workers", type=click.IntRange(min=1), help="Run on a local Dask cluster of N worker processes.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write OUT.csv, OUT.parquet or OUT.json (default: CSV on stdout).")
+@spatial_options
 def indices_command(file, unit, groups, group_col, count_col, by, focal, index_names, atkinson_b, base,
-                    bootstrap, bootstrap_by, seed, ci, n_jobs, cluster, workers, output):
+                    bootstrap, bootstrap_by, seed, ci, n_jobs, cluster, workers, output,
+                    x_col, y_col, area_col, kernel, bandwidths):
     """Compute segregation indices for every segment of FILE (CSV, Parquet or Excel).
 
     Area ids, segment keys and group labels are read as text: 0114 stays 0114, and 1, 01
     and 1.0 are three different areas.
+
+    With --x/--y (projected metres) or a GeoPackage/GeoJSON of polygons as FILE, the spatial
+    indices instead (spatial_proximity, ..., spatial_dissimilarity per --bandwidth, and from
+    polygons adjacency_dissimilarity and boundary_dissimilarity): see docs/measure.md.
 
     \b
     Example:
@@ -112,6 +119,9 @@ def indices_command(file, unit, groups, group_col, count_col, by, focal, index_n
 
     if not file.exists():
         raise InputError(f"{file}: no such file")
+    if wants_spatial(file, index_names, x_col, y_col):
+        return run_spatial_indices(file, unit, groups, by, focal, index_names, x_col, y_col, area_col, kernel,
+                                   bandwidths, output)
     options = dict(
         unit=unit, groups=_split(groups) or None, group_col=group_col, count_col=count_col,
         by=_split(by) or None, focal=_split(focal) or None,

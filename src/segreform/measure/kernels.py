@@ -12,12 +12,12 @@ distributed backend can call :func:`compute_segments` on partitions directly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Mapping
 
 import numpy as np
 
-from segreform.measure import multigroup, twogroup
+from segreform.measure import fused, multigroup, twogroup
 
 TWO_GROUP_INDICES: tuple[str, ...] = tuple(twogroup.FORMULAS)
 MULTIGROUP_INDICES: tuple[str, ...] = tuple(multigroup.FORMULAS)
@@ -26,34 +26,71 @@ INDEX_NAMES: tuple[str, ...] = TWO_GROUP_INDICES + MULTIGROUP_INDICES
 DEFAULT_PARAMS: dict[str, float] = {"atkinson_b": 0.5, "base": 2.0}
 
 
-@dataclass(frozen=True)
 class Segments:
     """Per-unit and per-segment aggregates shared by every index formula.
 
     Attributes are plain arrays: ``x`` counts ``(n, K)``, ``t`` unit totals ``(n,)``,
-    ``seg`` segment id per unit, ``N`` group totals ``(S, K)``, ``T`` segment totals ``(S,)``,
-    ``P`` group shares ``(S, K)``, ``p`` within-unit shares ``(n, K)`` (0 in empty units),
-    ``P_unit`` = ``P[seg]``.
+    ``seg`` segment id per unit, ``N`` group totals ``(S, K)`` (compensated sums), ``T`` segment
+    totals ``(S,)``, ``P`` group shares ``(S, K)``; ``p`` within-unit shares ``(n, K)`` (0 in
+    empty units) and ``P_unit`` = ``P[seg]`` are computed when first read (formulas that use the
+    fused sums never need them). :meth:`fused` and :attr:`pair_differences` are the one-pass
+    compensated sums of :mod:`segreform.measure.fused`, computed once per call and shared.
     """
 
-    x: np.ndarray
-    t: np.ndarray
-    seg: np.ndarray
-    n_segments: int
-    N: np.ndarray
-    T: np.ndarray
-    P: np.ndarray
-    p: np.ndarray
-    P_unit: np.ndarray
+    def __init__(self, x, t, seg, n_segments, N, T, P):
+        self.x, self.t, self.seg, self.n_segments = x, t, seg, n_segments
+        self.N, self.T, self.P = N, T, P
+        self._fused: dict[float, np.ndarray] = {}
+        self._histogram_pairs: np.ndarray | None = None
 
     def sum_units(self, values: np.ndarray) -> np.ndarray:
         """Sum a per-unit array ``(n,)`` or ``(n, K)`` within each segment."""
         return segment_sums(values, self.seg, self.n_segments)
 
-    @property
+    @cached_property
     def bounds(self) -> np.ndarray:
         """``(S + 1,)`` offsets: units of segment s are rows ``bounds[s]:bounds[s+1]``."""
         return np.searchsorted(self.seg, np.arange(self.n_segments + 1), side="left")
+
+    @cached_property
+    def p(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.t[:, None] > 0, self.x / self.t[:, None], 0.0)
+
+    @cached_property
+    def P_unit(self) -> np.ndarray:
+        return self.P[self.seg]
+
+    def fused(self, atkinson_b: float) -> np.ndarray:
+        """``(fused.N_SUMS, S, K)`` compensated per-unit sums (see :mod:`segreform.measure.fused`)."""
+        if atkinson_b not in self._fused:
+            from_histograms = fused.histogram_sums(self.x, self.t, self.bounds, self.P, atkinson_b)
+            skip = np.zeros(self.n_segments, dtype=bool)
+            skip[list(from_histograms)] = True
+            sums = fused.unit_sums(self.x, self.t, self.bounds, self.P, atkinson_b, skip)
+            pairs = None
+            if from_histograms:
+                pairs = np.full(self.P.shape, np.nan)
+                for s, (segment_sums_, segment_pairs) in from_histograms.items():
+                    sums[:, s, :] = segment_sums_
+                    pairs[s] = segment_pairs
+            self._fused[atkinson_b] = sums
+            self._histogram_pairs = pairs
+        return self._fused[atkinson_b]
+
+    @cached_property
+    def pair_differences(self) -> np.ndarray:
+        """``(S, K)``: ``sum_ij t_i t_j |p_ik - p_jk|`` (Gini numerators), compensated."""
+        if self._histogram_pairs is None and not self._fused:
+            self.fused(DEFAULT_PARAMS["atkinson_b"])
+        pairs = self._histogram_pairs
+        if pairs is None:
+            return fused.pair_difference_sums(self.x, self.t, self.bounds)
+        missing = np.isnan(pairs).any(axis=1)
+        if missing.any():
+            pairs = pairs.copy()
+            pairs[missing] = fused.pair_difference_sums(self.x, self.t, self.bounds)[missing]
+        return pairs
 
 
 def segment_sums(values: np.ndarray, segment_ids: np.ndarray, n_segments: int) -> np.ndarray:
@@ -94,13 +131,15 @@ def prepare(counts: np.ndarray, segment_ids: np.ndarray | None = None, n_segment
             raise ValueError("segment_ids must be non-negative")
     if n_segments is None:
         n_segments = int(seg[-1]) + 1 if seg.size else 1
-    t = x.sum(axis=1)
-    N = segment_sums(x, seg, n_segments)
+    x = np.ascontiguousarray(x)
+    bounds = np.searchsorted(seg, np.arange(n_segments + 1), side="left")
+    N, t = fused.group_totals(x, bounds)
     T = N.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         P = np.where(T[:, None] > 0, N / T[:, None], np.nan)
-        p = np.where(t[:, None] > 0, x / t[:, None], 0.0)
-    return Segments(x, t, seg, n_segments, N, T, P, p, P[seg])
+    segments = Segments(x, t, seg, n_segments, N, T, P)
+    segments.__dict__["bounds"] = bounds
+    return segments
 
 
 def check_params(params: Mapping[str, float] | None) -> dict[str, float]:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
 
-from segreform.measure._pairwise import weighted_abs_diff_sums
+from segreform.measure import fused
+from segreform.measure.twogroup import _pair_differences, _sums
 
 if TYPE_CHECKING:
     from segreform.measure.kernels import Segments
@@ -36,8 +37,11 @@ def _simpson_interaction(seg: "Segments") -> np.ndarray:
     return np.nansum(seg.P * (1 - seg.P), axis=1)
 
 
-def _squared_deviations(seg: "Segments") -> np.ndarray:
+def _squared_deviations(seg: "Segments", params: Mapping[str, float] | None = None) -> np.ndarray:
     """``(S, K)``: sum_i t_i (p_ik - P_k)^2."""
+    sums = _sums(seg, params) if params is not None else None
+    if sums is not None:
+        return sums[fused.SQUARED]
     return seg.sum_units(seg.t[:, None] * (seg.p - seg.P_unit) ** 2)
 
 
@@ -47,7 +51,10 @@ def _entropy(seg: "Segments") -> np.ndarray:
         return -np.where(seg.P > 0, seg.P * np.log(seg.P), 0.0).sum(axis=1)
 
 
-def _mutual_information_nat(seg: "Segments") -> np.ndarray:
+def _mutual_information_nat(seg: "Segments", params: Mapping[str, float] | None = None) -> np.ndarray:
+    sums = _sums(seg, params) if params is not None else None
+    if sums is not None:
+        return sums[fused.MUTUAL].sum(axis=1) / seg.T
     with np.errstate(divide="ignore", invalid="ignore"):
         log_ratio = np.log(seg.p) - np.log(seg.P_unit)
         per_unit = np.where(seg.x > 0, seg.x * log_ratio, 0.0).sum(axis=1)
@@ -56,43 +63,45 @@ def _mutual_information_nat(seg: "Segments") -> np.ndarray:
 
 def multi_dissimilarity(seg: "Segments", params: Mapping[str, float]) -> np.ndarray:
     """D = sum_k sum_i t_i |p_ik - P_k| / (2 T I)  (Morgan 1975; Reardon & Firebaugh 2002)."""
-    num = seg.sum_units(seg.t[:, None] * np.abs(seg.p - seg.P_unit)).sum(axis=1)
+    sums = _sums(seg, params)
+    per_group = sums[fused.ABSDEV] if sums is not None else seg.sum_units(seg.t[:, None] * np.abs(seg.p - seg.P_unit))
+    num = per_group.sum(axis=1)
     return _segregation_defined(seg, num / (2 * seg.T * _simpson_interaction(seg)))
 
 
 def multi_gini(seg: "Segments", params: Mapping[str, float]) -> np.ndarray:
     """G = sum_k sum_i sum_j t_i t_j |p_ik - p_jk| / (2 T^2 I)  (Reardon & Firebaugh 2002)."""
-    num = weighted_abs_diff_sums(seg.p, seg.t, seg.bounds).sum(axis=1)
+    num = _pair_differences(seg).sum(axis=1)
     return _segregation_defined(seg, num / (2 * seg.T**2 * _simpson_interaction(seg)))
 
 
 def mutual_information(seg: "Segments", params: Mapping[str, float]) -> np.ndarray:
     """M = sum_i sum_k (n_ik / T) log_base(p_ik / P_k)  (Theil & Finizza 1971; Mora & Ruiz-Castillo 2011)."""
-    return _segregation_defined(seg, _mutual_information_nat(seg) / np.log(params["base"]))
+    return _segregation_defined(seg, _mutual_information_nat(seg, params) / np.log(params["base"]))
 
 
 def theil_h(seg: "Segments", params: Mapping[str, float]) -> np.ndarray:
     """H = M / E, the information theory index, between 0 and 1 (Theil & Finizza 1971)."""
-    return _segregation_defined(seg, _mutual_information_nat(seg) / _entropy(seg))
+    return _segregation_defined(seg, _mutual_information_nat(seg, params) / _entropy(seg))
 
 
 def normalized_exposure(seg: "Segments", params: Mapping[str, float]) -> np.ndarray:
     """P = sum_k sum_i t_i (p_ik - P_k)^2 / (T (1 - P_k))  (James 1986; Reardon & Firebaugh 2002)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_group = np.where(seg.P < 1, _squared_deviations(seg) / (1 - seg.P), 0.0)
+        per_group = np.where(seg.P < 1, _squared_deviations(seg, params) / (1 - seg.P), 0.0)
     return _segregation_defined(seg, per_group.sum(axis=1) / seg.T)
 
 
 def relative_diversity(seg: "Segments", params: Mapping[str, float]) -> np.ndarray:
     """R = sum_k sum_i t_i (p_ik - P_k)^2 / (T I)  (Carlson 1992; Reardon & Firebaugh 2002)."""
-    num = _squared_deviations(seg).sum(axis=1)
+    num = _squared_deviations(seg, params).sum(axis=1)
     return _segregation_defined(seg, num / (seg.T * _simpson_interaction(seg)))
 
 
 def squared_cv(seg: "Segments", params: Mapping[str, float]) -> np.ndarray:
     """C = sum_k sum_i t_i (p_ik - P_k)^2 / ((K - 1) T P_k)  (Reardon & Firebaugh 2002)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        per_group = np.where(seg.P > 0, _squared_deviations(seg) / seg.P, 0.0)
+        per_group = np.where(seg.P > 0, _squared_deviations(seg, params) / seg.P, 0.0)
     K = _present_groups(seg)
     return _segregation_defined(seg, per_group.sum(axis=1) / ((K - 1) * seg.T))
 

@@ -27,7 +27,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from segreform.research import install as install_research
     from segreform.web import (api_docs, barometer, demo_sign_in, evidence, programme, programme_calls,  # noqa: F401
                                programme_networks, programme_people, programme_reforms, programme_selection, research,
-                               research_reports)
+                               research_reports, spatial)
 
     app = FastAPI(
         title="segreform",
@@ -63,7 +63,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return response
 
     for module in (barometer, evidence, programme, programme_calls, programme_selection, programme_people,
-                   programme_networks, programme_reforms, research, research_reports):
+                   programme_networks, programme_reforms, research, research_reports, spatial):
         app.include_router(module.router)
     api_docs.install(app)
     # Mounted after the plotly and API-docs routes so that those win for their paths.
@@ -75,7 +75,7 @@ def warm_up(app: FastAPI) -> threading.Thread:
     """Fill the caches in the background (map geometry and its compressed forms, data, the police overlay,
     overview layers, indices, every kommun page) so that no visitor waits for them; requests that come earlier
     simply compute what they need themselves."""
-    from segreform.barometer import police as police_overlay
+    from segreform.barometer import multiscalar, police as police_overlay
     from segreform.barometer.profiles import map_layer
     from segreform.web.barometer import MAP_LEVELS, brotli_body, prerender_kommun_pages
 
@@ -85,6 +85,7 @@ def warm_up(app: FastAPI) -> threading.Thread:
                 map_layer(level)
                 brotli_body(level)
             police_overlay.substantial_overlay()  # the police polygons × RegSO, for kommun pages
+            multiscalar.national()  # every kommun's bespoke-neighbourhood profile, before pages are rendered
             data = app.state.barometer.data
             data.warm()
             prerender_kommun_pages(app, data)
