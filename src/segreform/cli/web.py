@@ -71,6 +71,11 @@ def serve(host: str, port: int, database: str | None, no_browser: bool, no_demo:
         note = _load_demo_if_available(engine)
         if note:
             click.echo(note)
+        if note and "not loaded" not in note:
+            from segreform.research.demo import start_in_background
+
+            start_in_background(engine)
+            click.echo("demo evaluations (invented participation, real data) are being computed in the background")
     address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"
     click.echo(f"segreform is at {address}  (API: {address}docs; stop with Ctrl+C)")
     if not no_browser:
