@@ -91,7 +91,7 @@ def test_analysis_dataset_has_codebook_and_provenance(engine):
 def test_synth_plan_with_several_treated_is_refused_with_reason(engine):
     add_areas(engine)
     add_release(engine, "2024-03", range(2015, 2023))
-    plan_id = register(engine, estimator="synth")
+    plan_id = register(engine, estimator="synth", settings={})
     run = list_runs(engine, run_plan(engine, plan_id) and plan_id)[0]
     assert run.status == "refused" and "one start year" in run.message
 

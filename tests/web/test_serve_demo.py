@@ -26,6 +26,8 @@ def serve(monkeypatch):
     def run(*args):
         served.clear()
         monkeypatch.setattr("uvicorn.run", lambda app, host, port, log_level: served.update(app=app, host=host))
+        # The demo evaluations (a minute of estimation in a thread) are not what these tests are about.
+        monkeypatch.setattr("segreform.research.demo.start_in_background", lambda engine: None)
         result = CliRunner().invoke(main, ["serve", "--no-browser", *args])
         return result, served.get("app")
 

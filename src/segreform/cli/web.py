@@ -106,6 +106,11 @@ def serve(host: str, port: int, database: str | None, no_browser: bool, demo: bo
         note = _load_demo_if_available(engine)
         if note:
             click.echo(note)
+        if note and "not loaded" not in note:
+            from segreform.research.demo import start_in_background
+
+            start_in_background(engine)
+            click.echo("demo evaluations (invented participation, real data) are being computed in the background")
     note = _expose_demo_accounts(engine, exposed=not loopback)
     if note:
         click.echo(note)

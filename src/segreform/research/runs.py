@@ -9,7 +9,7 @@ outcome data changed since its last run.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import numpy as np
@@ -17,12 +17,10 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from segreform.data.queries import observations
-from segreform.evaluate.did import callaway_santanna
 from segreform.evaluate.panel import DesignError
 from segreform.evaluate.results import EvaluationResult
-from segreform.evaluate.sdid import synthetic_did
-from segreform.evaluate.synth import synthetic_control
-from segreform.research.plans import PlanView, get_plan, list_plans
+from segreform.research.estimators import estimate
+from segreform.research.plans import PlanView, get_plan, list_plans, stored_hash
 from segreform.store.db import session, transaction
 from segreform.store.models.evaluation import EvaluationRun, EvaluationRunVintage
 
@@ -37,30 +35,51 @@ class AnalysisDataset:
     frame: pd.DataFrame
     codebook: pd.DataFrame
     releases: list[tuple[str, str]]
+    dropped: list[str] = field(default_factory=list)  # comparison units left out for gaps in their series
 
     def sha256(self) -> str:
         return hashlib.sha256(self.frame.to_csv(index=False, lineterminator="\n").encode()).hexdigest()
 
 
-def analysis_dataset(engine: Engine, plan: PlanView | int) -> AnalysisDataset:
-    """The plan's outcome for its treated and comparison units, one row per unit and year, with provenance."""
-    plan = get_plan(engine, plan) if isinstance(plan, int) else plan
-    codes = sorted(plan.treated) + plan.comparison_units
-    obs = observations(engine, plan.outcome_variable, level=plan.level, area_codes=codes)
+def _balanced(frame: pd.DataFrame, treated: dict[str, int]) -> tuple[pd.DataFrame, list[str]]:
+    """Keep the years every treated unit has, and the comparison units observed in all of them.
+
+    Estimators need a balanced panel; published series have gaps (Skolverket suppresses small schools), so a
+    comparison unit with a gap is dropped (and listed) rather than the plan refused.
+    """
+    treated_rows = frame[frame["area_code"].isin(treated)]
+    if treated_rows.empty:
+        return frame, []
+    years = set.intersection(*[set(g["year"]) for _, g in treated_rows.groupby("area_code")])
+    frame = frame[frame["year"].isin(years)]
+    counts = frame.groupby("area_code")["year"].nunique()
+    incomplete = sorted(set(counts[counts < len(years)].index) - set(treated))
+    return frame[~frame["area_code"].isin(incomplete)], incomplete
+
+
+def build_dataset(engine: Engine, outcome_variable: str, level: str, treated: dict[str, int],
+                  comparison_units: list[str], comparison: str) -> AnalysisDataset:
+    """The outcome for the treated and comparison units, one row per unit and year, with provenance."""
+    codes = sorted(treated) + list(comparison_units)
+    obs = observations(engine, outcome_variable, level=level, area_codes=codes)
     obs = obs[obs["value"].notna()]
+    # Two current releases of the same variable: the later one is what the barometer shows, so the plan reads it.
+    obs = obs.sort_values(["area_code", "year", "vintage"]).drop_duplicates(["area_code", "year"], keep="last")
     frame = obs.rename(columns={"value": "outcome"})
-    frame["first_year"] = frame["area_code"].map(plan.treated).fillna(0).astype(int)
-    frame["role"] = np.where(frame["area_code"].isin(plan.treated), "treated", "comparison")
+    frame["first_year"] = frame["area_code"].map(treated).fillna(0).astype(int)
+    frame["role"] = np.where(frame["area_code"].isin(treated), "treated", "comparison")
     frame = frame[DATASET_COLUMNS].sort_values(["area_code", "year"]).reset_index(drop=True)
+    frame, dropped = _balanced(frame, treated)
+    frame = frame.reset_index(drop=True)
     first = obs.iloc[0] if not obs.empty else None
     codebook = pd.DataFrame([
         ("area_code", "municipality (kommunkod) or area code", "text", ""),
         ("year", "calendar year of the observation", "integer", ""),
-        ("outcome", f"{plan.outcome_variable}: the plan's outcome indicator", "number",
+        ("outcome", f"{outcome_variable}: the plan's outcome indicator", "number",
          "" if first is None else f"{first['unit'] or ''}; source {first['source']} ({first['source_table']})"),
-        ("first_year", "first programme year of a treated unit; 0 for the comparison pool", "integer",
-         "segreform.programme.participation (network membership)"),
-        ("role", "treated or comparison (the plan's pre-registered pool: " + plan.comparison + ")", "text", ""),
+        ("first_year", "first programme year of a treated unit (its grant's start year); 0 for the comparison pool",
+         "integer", "segreform.research.decisions (grants)"),
+        ("role", "treated or comparison (the plan's pre-registered pool: " + comparison + ")", "text", ""),
         ("unit", "unit of the outcome", "text", ""),
         ("dataset", "segreform dataset the value was read from", "text", ""),
         ("source", "publisher of the value", "text", ""),
@@ -68,8 +87,15 @@ def analysis_dataset(engine: Engine, plan: PlanView | int) -> AnalysisDataset:
         ("reference_year", "year the value refers to, as published", "integer", ""),
         ("vintage", "release (vintage) of the dataset", "text", ""),
     ], columns=["column", "description", "type", "source"])
-    releases = sorted({(str(d), str(v)) for d, v in zip(obs["dataset"], obs["vintage"])})
-    return AnalysisDataset(frame, codebook, releases)
+    releases = sorted({(str(d), str(v)) for d, v in zip(frame["dataset"], frame["vintage"])})
+    return AnalysisDataset(frame, codebook, releases, dropped)
+
+
+def analysis_dataset(engine: Engine, plan: PlanView | int) -> AnalysisDataset:
+    """The plan's outcome for its treated and comparison units, one row per unit and year, with provenance."""
+    plan = get_plan(engine, plan) if isinstance(plan, int) else plan
+    return build_dataset(engine, plan.outcome_variable, plan.level, plan.treated, plan.comparison_units,
+                         plan.comparison)
 
 
 def estimate_plan(plan: PlanView, data: AnalysisDataset) -> EvaluationResult:
@@ -80,21 +106,41 @@ def estimate_plan(plan: PlanView, data: AnalysisDataset) -> EvaluationResult:
     missing = sorted(set(plan.treated) - set(frame["area_code"]))
     if missing:
         raise DesignError(f"no {plan.outcome_variable!r} data for treated municipality {missing[0]}")
-    settings = plan.settings
-    if plan.estimator == "did":
-        return callaway_santanna(frame, "area_code", "year", "first_year", "outcome",
-                                 control=settings.get("control", "never"), method=settings.get("method", "dr"),
-                                 bootstrap=int(settings.get("bootstrap", 999)), seed=settings.get("seed", 1))
-    starts = sorted(set(plan.treated.values()))
-    if len(starts) > 1:
-        raise DesignError(f"the {plan.estimator} design needs one start year; the treated start in {starts}; use did")
-    if plan.estimator == "synth":
-        if len(plan.treated) != 1:
-            raise DesignError(f"a synthetic control is for one treated unit; this plan has {len(plan.treated)}; use sdid or did")
-        return synthetic_control(frame, "area_code", "year", "outcome", next(iter(plan.treated)), starts[0],
-                                 predictors=settings.get("predictors"), placebos=bool(settings.get("placebos", True)))
-    return synthetic_did(frame, "area_code", "year", "outcome", sorted(plan.treated), starts[0],
-                         replications=int(settings.get("replications", 200)), seed=settings.get("seed", 0))
+    result = estimate(plan.estimator, frame, plan.treated, plan.settings)
+    return with_placebo_interval(result, float(plan.settings.get("ci", 0.95))) if plan.estimator == "synth" else result
+
+
+def with_placebo_interval(result: EvaluationResult, ci: float = 0.95) -> EvaluationResult:
+    """A synthetic control's average post-period gap with an interval by test inversion over the in-space placebos.
+
+    Under a constant effect τ the treated gap minus τ is exchangeable with the placebos' gaps, so the interval is
+    [gap − q_{1−a/2}, gap − q_{a/2}] of the placebos' average post-period gaps (a = 1 − ci).
+    """
+    from dataclasses import replace
+
+    start = float(result.settings.get("start", 0))
+    gaps = [np.mean([v for t, v in path.items() if float(t) >= start])
+            for key, path in result.paths.items() if key.startswith("placebo:")]
+    gaps = [g for g in gaps if np.isfinite(g)]
+    if len(gaps) < 3:
+        return result
+    a = 1 - ci
+    low_q, high_q = np.quantile(gaps, [a / 2, 1 - a / 2])
+    estimates = [replace(e, ci_low=float(e.estimate - high_q), ci_high=float(e.estimate - low_q), band="placebo")
+                 if (e.kind, e.label) == ("att", "average_post") else e for e in result.estimates]
+    result.estimates = estimates
+    result.notes = [*result.notes, f"interval by inverting the placebo test over {len(gaps)} in-space placebos"]
+    return result
+
+
+def changed_plan_reason(plan: PlanView) -> str | None:
+    """Why the stored plan no longer matches its registration, or None when it does."""
+    now = stored_hash(plan)
+    if now == plan.plan_hash:
+        return None
+    return (f"refused: the stored plan was changed after registration (registered hash {plan.plan_hash[:12]}, "
+            f"the stored plan now hashes to {now[:12]}); a change must be registered as a new plan that "
+            "supersedes this one")
 
 
 def run_plan(engine: Engine, plan_id: int, trigger: str = "manual", now=None) -> int:
@@ -102,11 +148,19 @@ def run_plan(engine: Engine, plan_id: int, trigger: str = "manual", now=None) ->
     plan = get_plan(engine, plan_id)
     started = now or datetime.now(timezone.utc)
     data = analysis_dataset(engine, plan)
-    try:
-        result = estimate_plan(plan, data)
-        status, message, payload = "ok", "; ".join(result.notes), result.to_dict()
-    except DesignError as exc:
-        status, message, payload = "refused", str(exc), None
+    refusal = changed_plan_reason(plan)
+    if refusal is not None:
+        status, message, payload = "refused", refusal, None
+    else:
+        try:
+            result = estimate_plan(plan, data)
+            notes = list(result.notes)
+            if data.dropped:
+                notes.append(f"{len(data.dropped)} comparison unit(s) left out for gaps in their series: "
+                             + ", ".join(data.dropped[:20]) + ("…" if len(data.dropped) > 20 else ""))
+            status, message, payload = "ok", "; ".join(notes), result.to_dict()
+        except DesignError as exc:
+            status, message, payload = "refused", str(exc), None
     with transaction(engine) as db:
         run = EvaluationRun(plan_id=plan.id, started_at=started, finished_at=datetime.now(timezone.utc),
                             trigger=trigger, status=status, message=message, data_hash=data.sha256(),

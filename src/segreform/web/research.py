@@ -116,7 +116,16 @@ def _run_summary(run) -> dict:
 
 @router.get("/research", response_class=HTMLResponse)
 def research_page(request: Request):
-    return render(request, "research/index.html", plans=_plans(request))
+    from segreform.research.report import headline
+    from segreform.research.runs import list_runs
+
+    plans = _plans(request)
+    latest = {}
+    for plan in plans:
+        run = next((r for r in list_runs(request.app.state.engine, plan.id) if r.result is not None), None)
+        if run is not None:
+            latest[plan.id] = headline(run.result)
+    return render(request, "research/index.html", plans=plans, latest=latest)
 
 
 @router.get("/api/research/plans")
@@ -128,9 +137,13 @@ def research_plans(request: Request) -> list[dict]:
 def plan_page(request: Request, plan_id: RowId):
     from segreform.research.runs import list_runs
 
+    from segreform.research.plans import stored_hash
+
     plan = _plan_for(request, plan_id)
-    runs = [_run_summary(r) for r in list_runs(request.app.state.engine, plan_id)]
-    return render(request, "research/plan.html", plan=plan, runs=runs)
+    full_runs = list_runs(request.app.state.engine, plan_id)
+    runs = [_run_summary(r) for r in full_runs]
+    return render(request, "research/plan.html", plan=plan, runs=runs, figures=plan_figures(plan, full_runs),
+                  plan_intact=stored_hash(plan) == plan.plan_hash, csrf=csrf_token(request))
 
 
 @router.get("/api/research/plans/{plan_id}")
@@ -213,3 +226,174 @@ def run_report(request: Request, run_id: RowId):
     # plotly's figures come as inline scripts: they get this response's CSP nonce
     return HTMLResponse(add_nonce(report_html(request.app.state.engine, plan, run, inline_plotly=False),
                                   nonce_of(request)))
+
+
+# --- Registering and running plans in the browser (issue 13) -------------------------------------------------
+
+from fastapi import Depends, Form  # noqa: E402
+from fastapi.responses import RedirectResponse  # noqa: E402
+
+from segreform.web.auth import csrf_token, verify_csrf  # noqa: E402
+from segreform.web.params import RowId  # noqa: E402
+
+CSRF = [Depends(verify_csrf)]
+
+
+def _outcome_choices(lang: str) -> list[tuple[str, str]]:
+    """Outcomes a plan may name: the registry's indicators stored as one kommun variable."""
+    from segreform.barometer.indicators import all_indicators
+
+    seen, out = set(), []
+    for indicator in all_indicators().values():
+        if indicator.variable and "kommun" in indicator.levels and indicator.variable not in seen:
+            seen.add(indicator.variable)
+            out.append((indicator.variable, f"{indicator.label(lang)} ({indicator.variable})"))
+    for variable in ("segregation_d_utrikes_inrikes", "segregation_h_utrikes_inrikes"):
+        if variable not in seen:
+            out.append((variable, variable))
+    return out
+
+
+def _form_areas(request: Request, user) -> list[str]:
+    from segreform.store import session
+    from segreform.store.models.programme import DevelopmentArea
+
+    areas = _visible_areas(request, user)
+    with session(request.app.state.engine) as db:
+        codes = sorted(db.scalars(select_codes(DevelopmentArea)))
+    return [c for c in codes if areas is None or c in areas]
+
+
+def select_codes(model):
+    from sqlalchemy import select
+
+    return select(model.code)
+
+
+def _new_form(request: Request, user, values: dict, error: str = "", draft=None, status_code: int = 200):
+    from segreform.research.plans import COMPARISONS, ESTIMATORS
+    from segreform.web.i18n import language
+
+    return render(request, "research/new.html", status_code=status_code, values=values, error=error, draft=draft,
+                  areas=_form_areas(request, user), outcomes=_outcome_choices(language(request)),
+                  estimators=ESTIMATORS, comparisons=COMPARISONS, csrf=csrf_token(request))
+
+
+@router.get("/research/plans/new", response_class=HTMLResponse)
+def new_plan_page(request: Request):
+    user = _user(request)
+    return _new_form(request, user, {"estimator": "did", "comparison": "never_eligible"})
+
+
+def _form_values(development_area: str, outcome_variable: str, estimator: str, comparison: str, first_year: str,
+                 title: str) -> dict:
+    return {"development_area": development_area.strip(), "outcome_variable": outcome_variable.strip(),
+            "estimator": estimator.strip(), "comparison": comparison.strip(), "first_year": first_year.strip(),
+            "title": title.strip()}
+
+
+def _check_form(request: Request, user, values: dict) -> tuple[dict | None, str]:
+    from segreform.research.plans import COMPARISONS, ESTIMATORS
+
+    if values["development_area"] not in _form_areas(request, user):
+        return None, "development_area: choose a development area you are attached to"
+    if values["outcome_variable"] not in {v for v, _ in _outcome_choices("en")}:
+        return None, "outcome_variable: choose an outcome from the indicator registry"
+    if values["estimator"] not in ESTIMATORS:
+        return None, f"estimator: one of {', '.join(ESTIMATORS)}"
+    if values["comparison"] not in COMPARISONS:
+        return None, f"comparison: one of {', '.join(COMPARISONS)}"
+    first_year = None
+    if values["first_year"]:
+        if not values["first_year"].isdigit() or not 1900 <= int(values["first_year"]) <= 2100:
+            return None, "first_year: a year between 1900 and 2100, or empty (the first grant's start year)"
+        first_year = int(values["first_year"])
+    return {"development_area": values["development_area"], "outcome_variable": values["outcome_variable"],
+            "estimator": values["estimator"], "comparison": values["comparison"], "first_year": first_year}, ""
+
+
+@router.post("/research/plans/preview", response_class=HTMLResponse, dependencies=CSRF)
+def preview_plan(request: Request, development_area: str = Form(""), outcome_variable: str = Form(""),
+                 estimator: str = Form("did"), comparison: str = Form("never_eligible"), first_year: str = Form(""),
+                 title: str = Form("")):
+    """The draft with its minimum detectable effect, before anything is frozen."""
+    from segreform.evaluate.panel import DesignError
+    from segreform.research.plans import draft_plan
+
+    user = _user(request)
+    values = _form_values(development_area, outcome_variable, estimator, comparison, first_year, title)
+    fields, error = _check_form(request, user, values)
+    if fields is None:
+        return _new_form(request, user, values, error=error, status_code=422)
+    try:
+        draft = draft_plan(request.app.state.engine, **fields)
+    except DesignError as exc:
+        return _new_form(request, user, values, error=str(exc), status_code=422)
+    return _new_form(request, user, values, draft=draft)
+
+
+@router.post("/research/plans", dependencies=CSRF)
+def register_plan_form(request: Request, development_area: str = Form(""), outcome_variable: str = Form(""),
+                       estimator: str = Form("did"), comparison: str = Form("never_eligible"),
+                       first_year: str = Form(""), title: str = Form("")):
+    from segreform.evaluate.panel import DesignError
+    from segreform.research.plans import register_plan
+
+    user = _user(request)
+    values = _form_values(development_area, outcome_variable, estimator, comparison, first_year, title)
+    fields, error = _check_form(request, user, values)
+    if fields is None:
+        return _new_form(request, user, values, error=error, status_code=422)
+    try:
+        plan_id = register_plan(request.app.state.engine, registered_by=user.email, title=values["title"] or None,
+                                **fields)
+    except DesignError as exc:
+        return _new_form(request, user, values, error=str(exc), status_code=422)
+    return RedirectResponse(f"/research/plans/{plan_id}", status_code=303)
+
+
+@router.post("/research/plans/{plan_id}/runs", dependencies=CSRF)
+def run_plan_form(request: Request, plan_id: RowId):
+    from segreform.research.runs import run_plan
+
+    plan = _plan_for(request, plan_id)
+    run_id = run_plan(request.app.state.engine, plan.id, trigger="manual")
+    return RedirectResponse(f"/research/plans/{plan.id}#run-{run_id}", status_code=303)
+
+
+def plan_figures(plan, runs) -> list[dict]:
+    """Plotly figures (as JSON) for the plan page: the latest successful run's event study or gap plot and its
+    placebo distribution, and the MDE's placebo estimates."""
+    import json
+
+    from segreform.research.report import event_study_figure, placebo_figure, synth_paths_figure
+
+    figures = []
+    latest = next((r for r in runs if r.result is not None), None)
+    if latest is not None:
+        for make in (event_study_figure, synth_paths_figure, placebo_figure):
+            fig = make(latest.result)
+            if fig is not None:
+                figures.append({"id": f"fig-{make.__name__}", "figure": json.loads(fig.to_json())})
+    if plan.power and plan.power.get("placebo_estimates"):
+        import plotly.graph_objects as go
+
+        values = [p["estimate"] for p in plan.power["placebo_estimates"]]
+        fig = go.Figure(go.Histogram(x=values, name="placebo estimates", nbinsx=20))
+        if plan.mde is not None:
+            for x in (-plan.mde, plan.mde):
+                fig.add_vline(x=x, line_dash="dash", line_color="firebrick")
+        if latest is not None:
+            from segreform.research.report import headline
+
+            head = headline(latest.result)
+            if head is not None:
+                fig.add_vline(x=head.estimate, line_color="black")
+        fig.update_layout(title="Placebo distribution (pre-period placebo starts) with ± MDE and the estimate",
+                          xaxis_title="placebo estimate", yaxis_title="count")
+        figures.append({"id": "fig-placebo-distribution", "figure": json.loads(fig.to_json())})
+    return figures
+
+
+# "/research/plans/new" must be tried before "/research/plans/{plan_id}" (a RowId, which "new" is not).
+router.routes.sort(key=lambda route: getattr(route, "path", "") != "/research/plans/new")

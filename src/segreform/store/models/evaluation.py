@@ -35,6 +35,11 @@ class EvaluationPlan(Base):
     plan_hash: Mapped[str] = mapped_column(String(64))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("eval_plan.id"), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="registered")
+    # 0009_research: the package version the hash covers (None: registered before 0009, hashed without it),
+    # the minimum detectable effect computed at registration, and how the comparison pool was drawn.
+    package_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    power: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    pool_evidence: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     __table_args__ = (
         CheckConstraint("estimator in ('did','synth','sdid')", name="estimator_known"),
         CheckConstraint("comparison in ('never_eligible','eligible_not_selected','all_untreated')", name="comparison_known"),
