@@ -52,6 +52,18 @@ def test_non_finite_and_odd_numbers_are_refused_and_nothing_is_written(case, sma
     assert count_rows(small_geography) == before
 
 
+def test_a_repeated_cell_text_is_read_alike_and_each_bad_one_is_named(small_geography, write_file):
+    """Cell texts are parsed once per import (speed): a repeated bad text is still reported on every line,
+    a repeated number or marker reads the same everywhere."""
+    with pytest.raises(DataInputError) as caught:
+        import_px(small_geography, write_file("twice.csv", area_type(["4", "inf", "4", "inf"])), name="twice")
+    message = str(caught.value)
+    assert "twice.csv, line 3, field '2022'" in message and "twice.csv, line 5, field '2022'" in message
+    import_px(small_geography, write_file("same.csv", area_type([" 1 234", "1 234", "..", ".."])), name="same")
+    frame = dataset_frame(small_geography, "same").sort_values("area_code")
+    assert frame.value.tolist()[:2] == [1234.0, 1234.0] and frame.missing_marker.tolist()[2:] == ["..", ".."]
+
+
 def test_ambiguous_comma_in_a_semicolon_file_needs_stated_separators(small_geography, write_file, count_rows):
     path = write_file("semi.csv", area_type(["4", "1,234", "1", ".."], delimiter=";"))
     before = count_rows(small_geography)

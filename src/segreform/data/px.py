@@ -381,13 +381,22 @@ def px_release(
         problems: list[Problem] = []
         records: list[tuple] = []
         markers = metadata["missing_markers"]
+        # A cell's reading depends on its text alone (the number format is fixed for the file), and an export
+        # repeats few distinct texts (counts): each is parsed once. Problems are not kept (they name the line).
+        readings: dict[str, tuple[float | None, str | None]] = {}
         for row in body:
             match = resolution.matches.get(row.region)
             for column, cell in zip(table.year_columns, row.cells):
-                value, marker, problem = _cell_value(table, row, column, cell, number_format)
-                if problem is not None:
-                    problems.append(problem)
-                    continue
+                reading = readings.get(cell)
+                if reading is None:
+                    value, marker, problem = _cell_value(table, row, column, cell, number_format)
+                    if problem is not None:
+                        problems.append(problem)
+                        continue
+                    if len(readings) < MEMO_CELLS:
+                        readings[cell] = (value, marker)
+                else:
+                    value, marker = reading
                 if match is None or problems:
                     continue
                 if marker is not None:
@@ -419,6 +428,7 @@ def px_release(
 
 
 READ_CHUNK_ROWS = 20_000
+MEMO_CELLS = 200_000  # distinct cell texts remembered while reading (bounded memory)
 
 
 def _cell_value(table: PxTable, row: PxRow, column: YearColumn, cell: str, number_format: NumberFormat | None = None):
