@@ -99,7 +99,7 @@ def test_cache_is_replaced_in_the_background_when_the_data_change(loaded_engine)
     barometer._stamp = ("something else",)
     barometer._stamp_checked = float("-inf")
     assert barometer.data is first  # the old snapshot answers while the new one is built
-    assert barometer.wait_until_current(120)
+    assert barometer.wait_until_current(600)  # the rebuild warms every cache; a shared CI machine is slow
     assert barometer.data is not first
 
 
