@@ -49,14 +49,15 @@ def wants_spatial(file: Path, index_names: str, x_col, y_col) -> bool:
     return bool(x_col or y_col or file.suffix.lower() in POLYGON_FORMATS or named & set(SPATIAL_INDICES))
 
 
-def read_spatial(file: Path):
-    """A table (CSV/Parquet) or polygons (GeoPackage/GeoJSON/Shapefile) and their contiguity."""
+def read_spatial(file: Path, id_columns: list[str]):
+    """A table (CSV/Parquet, ``id_columns`` read as text) or polygons (GeoPackage/GeoJSON/Shapefile) and their
+    contiguity."""
     from segreform.cli.measure import _read_table
     from segreform.measure import MeasureInputError
     from segreform.measure.spatial_table import polygons_to_points
 
     if file.suffix.lower() not in POLYGON_FORMATS:
-        return _read_table(file), None
+        return _read_table(file, id_columns), None
     import geopandas
 
     try:
@@ -78,7 +79,7 @@ def run_spatial_indices(file: Path, unit, groups, by, focal, index_names, x_col,
 
     if file.is_dir():
         raise InputError(f"{file}: spatial indices need one file (CSV, Parquet, GeoPackage or GeoJSON)")
-    data, contiguity = read_spatial(file)
+    data, contiguity = read_spatial(file, [unit, *_split(by)])
     if contiguity is not None:
         x_col, y_col = x_col or "x", y_col or "y"
         area_col = area_col or "area"
@@ -137,7 +138,7 @@ def neighbourhoods_command(file, unit, x_col, y_col, groups, ks, by, summary, wo
 
         compute = partial(bespoke_shares_partitioned, partitions=2 * workers)
     try:
-        shares, summaries = neighbourhood_shares(_read_table(file), unit, x_col, y_col, _split(groups), k_values,
+        shares, summaries = neighbourhood_shares(_read_table(file, [unit, *_split(by)]), unit, x_col, y_col, _split(groups), k_values,
                                                  by=_split(by) or None, compute=compute)
     except MeasureInputError as exc:
         raise InputError(_where(file, exc)) from None
