@@ -137,7 +137,11 @@ import pandas as pd
 from segreform.measure import indices
 G = ["group_1", "group_2", "group_3", "group_4"]
 start = time.perf_counter()
-frame = pd.read_parquet(sys.argv[1], columns=["cell", *G])
+try:  # one copy of the columns in memory (segreform after issue 14's memory work)
+    from segreform.scale.parquet_columns import read_parquet_columns
+    frame = read_parquet_columns(sys.argv[1], ["cell", *G])
+except ImportError:  # the version before
+    frame = pd.read_parquet(sys.argv[1], columns=["cell", *G])
 read = time.perf_counter() - start
 input_bytes = int(frame.memory_usage(index=False).sum())
 result = indices(frame, unit="cell", groups=G, index="all")
