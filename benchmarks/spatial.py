@@ -166,11 +166,12 @@ def bench_battery(grid: Path, before_src: Path | None) -> None:
             text = subprocess.run([sys.executable, "-c", BATTERY, str(grid), str(out)], env=env, check=True,
                                   capture_output=True, text=True).stdout
         results[label] = json.loads(text.strip().splitlines()[-1]), pd.read_parquet(out)
+        print(label, results[label][0], file=sys.stderr, flush=True)
     print("| run | time s (read + indices) | peak RSS MiB | peak / input in memory | max |diff| to after |")
     print("|---|---:|---:|---:|---:|")
     after = results["after"][1]
     for label, (stats, table) in results.items():
-        diff = np.nanmax(np.abs(table["value"].to_numpy() - after["value"].to_numpy()))
+        diff = np.nanmax(np.abs(table["estimate"].to_numpy() - after["estimate"].to_numpy()))
         print(f"| {label} | {stats['seconds']:.2f} (read {stats['read']:.2f}) | {stats['peak'] / 2**20:,.0f} | "
               f"{stats['peak'] / stats['input']:.1f}× of {stats['input'] / 2**20:,.0f} MiB | {diff:.1e} |")
 
