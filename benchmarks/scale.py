@@ -61,10 +61,11 @@ def _max_rss_bytes() -> int:
 
 def _single_machine(path: str, queue) -> None:
     from segreform.measure import indices
+    from segreform.scale.parquet_columns import read_parquet_columns
 
     baseline = _max_rss_bytes()
     start = time.perf_counter()
-    frame = pd.read_parquet(path, columns=["cell", *GROUPS])
+    frame = read_parquet_columns(path, ["cell", *GROUPS])
     result = indices(frame, unit="cell", groups=GROUPS, index="all")
     queue.put((time.perf_counter() - start, _max_rss_bytes(), baseline, result))
 

@@ -137,7 +137,11 @@ import pandas as pd
 from segreform.measure import indices
 G = ["group_1", "group_2", "group_3", "group_4"]
 start = time.perf_counter()
-frame = pd.read_parquet(sys.argv[1], columns=["cell", *G])
+try:  # one copy of the columns in memory (segreform after issue 14's memory work)
+    from segreform.scale.parquet_columns import read_parquet_columns
+    frame = read_parquet_columns(sys.argv[1], ["cell", *G])
+except ImportError:  # the version before
+    frame = pd.read_parquet(sys.argv[1], columns=["cell", *G])
 read = time.perf_counter() - start
 input_bytes = int(frame.memory_usage(index=False).sum())
 result = indices(frame, unit="cell", groups=G, index="all")
@@ -162,11 +166,12 @@ def bench_battery(grid: Path, before_src: Path | None) -> None:
             text = subprocess.run([sys.executable, "-c", BATTERY, str(grid), str(out)], env=env, check=True,
                                   capture_output=True, text=True).stdout
         results[label] = json.loads(text.strip().splitlines()[-1]), pd.read_parquet(out)
+        print(label, results[label][0], file=sys.stderr, flush=True)
     print("| run | time s (read + indices) | peak RSS MiB | peak / input in memory | max |diff| to after |")
     print("|---|---:|---:|---:|---:|")
     after = results["after"][1]
     for label, (stats, table) in results.items():
-        diff = np.nanmax(np.abs(table["value"].to_numpy() - after["value"].to_numpy()))
+        diff = np.nanmax(np.abs(table["estimate"].to_numpy() - after["estimate"].to_numpy()))
         print(f"| {label} | {stats['seconds']:.2f} (read {stats['read']:.2f}) | {stats['peak'] / 2**20:,.0f} | "
               f"{stats['peak'] / stats['input']:.1f}× of {stats['input'] / 2**20:,.0f} MiB | {diff:.1e} |")
 

@@ -8,6 +8,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from segreform.measure._keys import first_repeat, row_codes
+
 EXACT_COUNT_LIMIT = 2**53
 """Above 2**53 a 64-bit float no longer holds every whole number, and sums of squares overflow."""
 
@@ -75,22 +77,29 @@ def _first_bad(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def check_counts(data: pd.DataFrame, column: str, require_integer: bool) -> np.ndarray:
-    """Return a column as float counts, or raise naming the first bad row."""
+def check_counts(data: pd.DataFrame, column: str, require_integer: bool, out: np.ndarray | None = None) -> np.ndarray:
+    """Return a column as float counts (written into ``out`` when given), or raise naming the first bad row."""
     raw = data[column]
     if raw.dtype == bool:
         raise MeasureInputError("counts must be numbers, not true/false", column, 0, data.index[0])
-    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    bad_text = np.isnan(values) & raw.notna().to_numpy()
-    if bad_text.any():
-        i = _first_bad(bad_text)
-        raise MeasureInputError(f"count {raw.iloc[i]!r} is not a number", column, i, data.index[i])
-    if np.isnan(values).any():
-        i = _first_bad(np.isnan(values))
-        raise MeasureInputError("count is missing (NaN); fill in 0 if the group has no members there", column, i, data.index[i])
-    if np.isinf(values).any():
-        i = _first_bad(np.isinf(values))
-        raise MeasureInputError("count is infinite", column, i, data.index[i])
+    values = out if out is not None else np.empty(len(raw))
+    if isinstance(raw.dtype, np.dtype) and raw.dtype.kind in "iu":
+        # whole numbers cannot be missing, text, infinite or fractions: one conversion, and the range
+        # checks below run only when the smallest or largest count is out of range
+        whole = raw.to_numpy()
+        values[...] = whole
+        if whole.size == 0 or (whole.min() >= 0 and whole.max() <= EXACT_COUNT_LIMIT):
+            return values
+    elif isinstance(raw.dtype, np.dtype) and raw.dtype.kind == "f":
+        values[...] = raw.to_numpy()
+        _refuse_missing_or_infinite(data, raw, column, values)
+    else:
+        values[...] = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        bad_text = np.isnan(values) & raw.notna().to_numpy()
+        if bad_text.any():
+            i = _first_bad(bad_text)
+            raise MeasureInputError(f"count {raw.iloc[i]!r} is not a number", column, i, data.index[i])
+        _refuse_missing_or_infinite(data, raw, column, values)
     if (values < 0).any():
         i = _first_bad(values < 0)
         raise MeasureInputError(f"count is negative ({values[i]:g}); counts must be 0 or more", column, i, data.index[i])
@@ -111,8 +120,19 @@ def check_counts(data: pd.DataFrame, column: str, require_integer: bool) -> np.n
     return values
 
 
+def _refuse_missing_or_infinite(data, raw, column, values) -> None:
+    if not np.isfinite(values).all():
+        if np.isnan(values).any():
+            i = _first_bad(np.isnan(values))
+            raise MeasureInputError("count is missing (NaN); fill in 0 if the group has no members there", column, i, data.index[i])
+        i = _first_bad(np.isinf(values))
+        raise MeasureInputError("count is infinite", column, i, data.index[i])
+
+
 def _check_keys(data: pd.DataFrame, columns: Sequence[str]) -> None:
     for column in columns:
+        if isinstance(data[column].dtype, np.dtype) and data[column].dtype.kind in "iub":
+            continue  # numpy integers and booleans cannot be missing
         missing = data[column].isna().to_numpy()
         if missing.any():
             i = _first_bad(missing)
@@ -123,8 +143,12 @@ def _segment_codes(data: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.Da
     """Segment code per row (codes follow sorted key order) and the key table."""
     if not by:
         return np.zeros(len(data), dtype=np.int64), pd.DataFrame(index=range(1))
-    codes = data.groupby(by, sort=True, dropna=False, observed=True).ngroup().to_numpy(dtype=np.int64)
-    first_rows = pd.Series(np.arange(len(data))).groupby(codes).first().to_numpy()
+    try:
+        codes = row_codes(data, by, sort=True)
+    except TypeError:  # keys that do not sort with each other (e.g. numbers and text): pandas decides
+        codes = data.groupby(by, sort=True, dropna=False, observed=True).ngroup().to_numpy(dtype=np.int64)
+    first_rows = np.empty(int(codes.max()) + 1, dtype=np.int64)
+    first_rows[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # the last write, the first row, wins
     keys = data.iloc[first_rows][by].reset_index(drop=True)
     return codes, keys
 
@@ -135,6 +159,8 @@ def plain(value):
 
 
 def _duplicate_error(data: pd.DataFrame, subset: list[str], what: str) -> None:
+    if first_repeat(row_codes(data, subset)) < 0:
+        return
     duplicated = data.duplicated(subset=subset, keep="first").to_numpy()
     if duplicated.any():
         i = _first_bad(duplicated)
@@ -206,13 +232,17 @@ def counts_table(
         seg = row_codes[first]
         units = unit_rows[unit].to_numpy()[first]
     else:
-        counts = np.column_stack([check_counts(data, g, require_integer) for g in groups])
+        counts = np.empty((len(data), len(groups)))
+        for k, group in enumerate(groups):
+            check_counts(data, group, require_integer, out=counts[:, k])
         seg = codes
         units = data[unit].to_numpy()
     if require_integer:
         _check_segment_totals(data, counts, seg, codes, keys, by)
-    order = np.argsort(seg, kind="stable")
-    return CountsTable(counts[order], seg[order], units[order], keys, [str(g) for g in groups], by)
+    if by and (np.diff(seg) < 0).any():
+        order = np.argsort(seg, kind="stable")
+        counts, seg, units = counts[order], seg[order], units[order]
+    return CountsTable(counts, seg, units, keys, [str(g) for g in groups], by)
 
 
 def _segment_label(keys: pd.DataFrame, by: list[str], s: int) -> str:
@@ -266,16 +296,18 @@ def _defined_mask(totals: np.ndarray, name: str, two_group: bool) -> np.ndarray:
     return (segment_total > 0) & ((totals > 0).sum(axis=1) >= 2)
 
 
-def settle_estimates(table: CountsTable, estimates: dict[str, np.ndarray], two_group_names) -> dict[str, np.ndarray]:
+def settle_estimates(table: CountsTable, estimates: dict[str, np.ndarray], two_group_names,
+                     totals: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Check and tidy computed indices before anyone sees them.
 
     Every index is finite wherever it is defined (else a :class:`MeasureInputError` names the
     index, group and segment instead of a silent blank); rounding just below 0 (or just above 1 for
     indices bounded by 1) is clamped; for exactly two groups the symmetric two-group indices
-    (D, Gini, H, V) are the same number for both groups.
+    (D, Gini, H, V) are the same number for both groups. ``totals`` are the ``(n_segments, n_groups)``
+    group sums where the caller has them already.
     """
     settled = {}
-    totals = _group_totals(table)
+    totals = _group_totals(table) if totals is None else totals
     for name, values in estimates.items():
         two_group = name in two_group_names
         values = np.array(values, dtype=np.float64, copy=True)

@@ -35,8 +35,9 @@ def _prepare_call(data, spec: TableSpec, focal, index, params, require_integer):
     checked_params = checked(check_params, params)
     table = spec.read(data, require_integer)
     focal_positions = focal_columns(focal, table.groups)
-    estimates = compute_prepared(prepare(table.counts, table.segment_ids, table.n_segments), names, checked_params)
-    estimates = settle_estimates(table, estimates, TWO_GROUP_INDICES)
+    prepared = prepare(table.counts, table.segment_ids, table.n_segments)
+    estimates = compute_prepared(prepared, names, checked_params)
+    estimates = settle_estimates(table, estimates, TWO_GROUP_INDICES, totals=prepared.N)
     return names, checked_params, table, focal_positions, estimates
 
 

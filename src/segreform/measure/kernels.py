@@ -125,7 +125,7 @@ def prepare(counts: np.ndarray, segment_ids: np.ndarray | None = None, n_segment
         seg = np.asarray(segment_ids, dtype=np.int64)
         if seg.shape != (x.shape[0],):
             raise ValueError(f"segment_ids must have shape ({x.shape[0]},), got {seg.shape}")
-        if seg.size and np.any(np.diff(seg) < 0):
+        if seg.size and (seg[1:] < seg[:-1]).any():
             raise ValueError("segment_ids must be sorted ascending; sort the units by segment first")
         if seg.size and seg[0] < 0:
             raise ValueError("segment_ids must be non-negative")

@@ -13,7 +13,9 @@ software.)
 Ties are exact: two locations are at the same distance when their squared distances
 ``dx*dx + dy*dy`` are equal in float64. Coordinates are projected (e.g. SWEREF 99 TM, metres).
 
-How: the locations go into a uniform grid (a flat spatial index: cell lists sorted by cell); for
+How: locations at the same coordinates are merged (they always form one tie group) and each
+distinct target place is walked once. The locations go into a uniform grid (a flat spatial index:
+the points stored cell by cell, so a cell is one contiguous run of memory); for
 each location a numba pass gathers every location within a radius R from the cells that the disk
 touches, doubling R until the largest k is reached (incremental expansion; the next location
 starts from this one's radius, as locations are visited in grid order). Every location with
@@ -72,12 +74,13 @@ def _sorted_by_distance(d2, index, used, radius2, bucket_count, sorted_d2, sorte
 
 @numba.njit(cache=True, nogil=True)
 def _targets(targets_x, targets_y, cx, cy, counts, population, ks, reach_all, grid_x0, grid_y0, cell,
-             nx, ny, cell_start, cell_points, start_radius, shares, radius, unreached):
+             nx, ny, cell_start, start_radius, shares, radius, unreached):
     """Fill ``shares[r, :, :]`` for each target r by walking its candidates in order of distance.
 
     Candidates are gathered from grid cells within a radius R (doubled until the largest k is
     reached or every candidate is in); every point with d² <= R² is gathered, so each tie group
-    met is complete.
+    met is complete. The candidates are stored in grid order: cell g holds positions
+    ``cell_start[g] .. cell_start[g + 1]``, so a cell's points are read from contiguous memory.
     """
     n_targets = targets_x.shape[0]
     n_groups = counts.shape[1]
@@ -110,8 +113,7 @@ def _targets(targets_x, targets_y, cx, cy, counts, population, ks, reach_all, gr
             for gy in range(iy0, iy1 + 1):
                 for gx in range(ix0, ix1 + 1):
                     g = gy * nx + gx
-                    for c in range(cell_start[g], cell_start[g + 1]):
-                        j = cell_points[c]
+                    for j in range(cell_start[g], cell_start[g + 1]):
                         dx = cx[j] - x0
                         dy = cy[j] - y0
                         value = dx * dx + dy * dy
@@ -178,12 +180,12 @@ def _targets(targets_x, targets_y, cx, cy, counts, population, ks, reach_all, gr
 
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _targets_parallel(blocks, targets_x, targets_y, cx, cy, counts, population, ks, reach_all, grid_x0, grid_y0,
-                      cell, nx, ny, cell_start, cell_points, start_radius, shares, radius, unreached):
+                      cell, nx, ny, cell_start, start_radius, shares, radius, unreached):
     for b in numba.prange(blocks.shape[0] - 1):
         lo = blocks[b]
         hi = blocks[b + 1]
         _targets(targets_x[lo:hi], targets_y[lo:hi], cx, cy, counts, population, ks, reach_all, grid_x0, grid_y0,
-                 cell, nx, ny, cell_start, cell_points, start_radius, shares[lo:hi], radius[lo:hi],
+                 cell, nx, ny, cell_start, start_radius, shares[lo:hi], radius[lo:hi],
                  unreached[lo:hi])
 
 
@@ -228,6 +230,33 @@ def _grid(x, y, per_cell: float = 4.0):
     return x0, y0, cell, nx, ny, cell_start.astype(np.int64), order.astype(np.int64)
 
 
+def _same_places(x, y):
+    """Distinct coordinates: ``(first_rows, inverse)`` with ``x[first_rows][inverse] == x`` (same for y)."""
+    order = np.lexsort((y, x))
+    xs, ys = x[order], y[order]
+    new = np.ones(x.size, dtype=np.bool_)
+    new[1:] = (xs[1:] != xs[:-1]) | (ys[1:] != ys[:-1])
+    place = np.cumsum(new) - 1
+    inverse = np.empty(x.size, dtype=np.int64)
+    inverse[order] = place
+    return order[new], inverse
+
+
+def _merged(x, y, counts):
+    """Locations at the same coordinates as one location with their summed counts.
+
+    They are at the same distance from every target, so they always fall in the same tie group
+    and contribute the same fraction of their population: merged, the rule gives the same shares.
+    """
+    first, inverse = _same_places(x, y)
+    if first.size == x.size:
+        return x, y, counts
+    merged = np.empty((first.size, counts.shape[1]))
+    for g in range(counts.shape[1]):
+        merged[:, g] = np.bincount(inverse, weights=counts[:, g], minlength=first.size)
+    return x[first], y[first], merged
+
+
 def bespoke_shares_among(target_x, target_y, x, y, counts, ks, total_counts=None, candidates_complete=True,
                          threads: int | None = None) -> BespokeResult:
     """Shares for target points among candidate locations ``(x, y, counts)``.
@@ -255,22 +284,29 @@ def bespoke_shares_among(target_x, target_y, x, y, counts, ks, total_counts=None
     if n == 0:
         radius[:] = np.inf
         return BespokeResult(shares, radius)
+    x, y, counts = _merged(x, y, counts)
     population = counts.sum(axis=1)
     grid_x0, grid_y0, cell, nx, ny, cell_start, cell_points = _grid(x, y)
-    # targets in grid order, so that each one's search radius is a good guess for the next
-    order = np.argsort(np.floor((target_y - grid_y0) / cell) * (nx + 1) + np.floor((target_x - grid_x0) / cell),
+    # candidates in grid order: a cell's points lie side by side in memory
+    x, y, counts, population = x[cell_points], y[cell_points], counts[cell_points], population[cell_points]
+    # each distinct target place once, in grid order, so that each one's search radius is a good
+    # guess for the next
+    places, place_of_target = _same_places(target_x, target_y)
+    place_x, place_y = target_x[places], target_y[places]
+    order = np.argsort(np.floor((place_y - grid_y0) / cell) * (nx + 1) + np.floor((place_x - grid_x0) / cell),
                        kind="stable")
-    part = np.full((target_x.size, walked.size, n_groups), np.nan)
-    part_radius = np.zeros(target_x.size)
-    unreached = np.zeros(target_x.size, dtype=np.bool_)
+    part = np.full((places.size, walked.size, n_groups), np.nan)
+    part_radius = np.zeros(places.size)
+    unreached = np.zeros(places.size, dtype=np.bool_)
     threads = threads or numba.get_num_threads()
-    blocks = np.linspace(0, target_x.size, max(2, min(target_x.size, 64 * threads) + 1)).astype(np.int64)
+    blocks = np.linspace(0, places.size, max(2, min(places.size, 64 * threads) + 1)).astype(np.int64)
     start_radius = cell * np.sqrt(walked[-1] / max(float(population.mean()), 1e-300) / np.pi / 4.0)
-    _targets_parallel(blocks, target_x[order], target_y[order], x, y, counts, population, walked,
-                      candidates_complete, grid_x0, grid_y0, cell, nx, ny, cell_start, cell_points,
+    _targets_parallel(blocks, place_x[order], place_y[order], x, y, counts, population, walked,
+                      candidates_complete, grid_x0, grid_y0, cell, nx, ny, cell_start,
                       start_radius, part, part_radius, unreached)
     back = np.empty_like(order)
     back[order] = np.arange(order.size)
+    back = back[place_of_target]
     shares[:, ~beyond, :] = part[back]
     radius[:] = part_radius[back]
     return BespokeResult(shares, radius)
