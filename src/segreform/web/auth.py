@@ -101,9 +101,12 @@ async def verify_csrf(request: Request) -> None:
     """Dependency for every POST: refuse (403) a request whose CSRF token is missing or wrong."""
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
-        # Read (and so cache) the body before parsing it as a form: a route that then reads the same body as
-        # JSON gets a clear 422 instead of "stream consumed".
-        await request.body()
+        # Cache the body before parsing it as a form, so that a route reading the same body as JSON gets a clear
+        # 422 instead of "stream consumed"; a form route's body was already parsed (and cached) by FastAPI.
+        try:
+            await request.body()
+        except RuntimeError:
+            pass
         form = await request.form()
         sent = form.get(CSRF_FIELD)
     found = current_session(request)
