@@ -198,7 +198,7 @@ class BespokeResult:
     radius: np.ndarray
 
 
-def _check(x, y, counts, ks):
+def checked_locations(x, y, counts, ks):
     x = np.ascontiguousarray(x, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64)
     counts = np.ascontiguousarray(counts, dtype=np.float64)
@@ -266,7 +266,7 @@ def bespoke_shares_among(target_x, target_y, x, y, counts, ks, total_counts=None
     are only part of the population (a partition with its halo): a target whose largest k is not
     reached among them then gets ``radius`` ``inf`` so that the caller can widen its halo.
     """
-    x, y, counts, k_values = _check(x, y, counts, ks)
+    x, y, counts, k_values = checked_locations(x, y, counts, ks)
     target_x = np.ascontiguousarray(target_x, dtype=np.float64)
     target_y = np.ascontiguousarray(target_y, dtype=np.float64)
     n, n_groups = counts.shape

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from segreform.measure.neighbourhoods import _check, bespoke_shares_among
+from segreform.measure.neighbourhoods import bespoke_shares_among, checked_locations
 
 
 def strip_shares(x, y, counts, ks, totals, lo: float, hi: float, halo: float, last: bool) -> np.ndarray:
@@ -44,7 +44,7 @@ def bespoke_shares_partitioned(x, y, counts, ks, partitions: int = 4, client=Non
     """
     import dask
 
-    x, y, counts, k_values = _check(x, y, counts, ks)
+    x, y, counts, k_values = checked_locations(x, y, counts, ks)
     totals = counts.sum(axis=0)
     n = x.size
     if n == 0:
