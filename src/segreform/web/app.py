@@ -7,7 +7,8 @@ import threading
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.staticfiles import StaticFiles
@@ -61,6 +62,21 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def readable_validation_errors(request: Request, exc: RequestValidationError):
+        # A bad value in a page's URL or form (a huge id, a word for a year) gets the error page in the reader's
+        # language; the API and non-HTML clients keep FastAPI's 422 JSON with every field.
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if not wants_html or request.url.path.startswith(("/api/", "/download/", "/static/")):
+            return await request_validation_exception_handler(request, exc)
+        from segreform.web.i18n import gettext, language, render
+
+        lang = language(request)
+        fields = ", ".join(dict.fromkeys(str(error["loc"][-1]) for error in exc.errors() if error.get("loc")))
+        detail = gettext(lang, "The address or form has a value that cannot be used (%(fields)s): check it and "
+                               "try again.", fields=fields or "?")
+        return render(request, "error.html", status_code=422, detail=detail)
 
     for module in (barometer, evidence, programme, programme_calls, programme_selection, programme_people,
                    programme_networks, programme_reforms, research, research_reports, spatial):

@@ -71,10 +71,28 @@ def current_session(request: Request) -> WebSession | None:
     return found
 
 
+PASSWORD_CHANGE_API = "/api/programme/me/password"
+# What a one-time password may use on the API: the CSRF token the password change needs, and the change itself.
+ONE_TIME_PASSWORD_API = frozenset({PASSWORD_CHANGE_API, "/api/programme/csrf"})
+
+
+def refuse_one_time_password_on_api(request: Request, user: User) -> None:
+    """A one-time password is for choosing one's own: until then the API only changes the password (403).
+    The pages send such a user to the password form instead (see programme_people)."""
+    if (user.must_change_password and request.url.path.startswith("/api/")
+            and request.url.path not in ONE_TIME_PASSWORD_API):
+        raise HTTPException(status_code=403, detail="you signed in with a one-time password: choose your own "
+                                                    f"first (POST {PASSWORD_CHANGE_API}); until then the API "
+                                                    "does nothing else")
+
+
 def current_user(request: Request) -> User | None:
     """The signed-in user, or None for the public."""
     found = current_session(request)
-    return found.user if found is not None else None
+    if found is None:
+        return None
+    refuse_one_time_password_on_api(request, found.user)
+    return found.user
 
 
 def csrf_token(request: Request) -> str:
