@@ -163,6 +163,23 @@ def report(db: Session, years: list[int] | None = None) -> list[Position]:
     return rows
 
 
+def grants_outside_selection(db: Session, years: list[int] | None = None) -> dict[tuple[int, str], list[tuple[int, str]]]:
+    """``{(year, reform): [(grant id, written reason), ...]}`` for grants that bind money in that year and reform
+    but were decided outside a selection run (an override), so that every report can flag them."""
+    from segreform.store.models.programme import Grant
+
+    query = (select(LedgerEntry.year, LedgerEntry.reform_code, Grant.id, Grant.override_reason)
+             .join(Grant, Grant.id == LedgerEntry.grant_id)
+             .where(LedgerEntry.kind.in_(BINDING_KINDS), Grant.selection_run_id.is_(None))
+             .distinct().order_by(LedgerEntry.year, LedgerEntry.reform_code, Grant.id))
+    if years:
+        query = query.where(LedgerEntry.year.in_(years))
+    found: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    for year, reform_code, grant_id, reason in db.execute(query):
+        found.setdefault((year, reform_code), []).append((grant_id, reason or ""))
+    return found
+
+
 def reform_limit(db: Session, year: int, reform_code: str) -> int:
     """The reform's budget line for the year, or the whole frame where no line is set."""
     line = db.scalar(select(ReformBudgetLine.amount_ore).where(
