@@ -56,6 +56,22 @@ def test_ledger_report_as_csv_and_excel(cli, tmp_path):
     assert wrong.exit_code == 2 and "written as .csv or .xlsx" in wrong.output
 
 
+def test_ledger_report_flags_grants_decided_outside_a_selection_run(cli, seeded, call_id, tmp_path):
+    from segreform.programme.decisions import grant_one
+
+    with transaction(seeded) as db:
+        application_id = submitted(db, call_id, municipality(db))
+        grant_id = grant_one(db, application_id, "officer", reason="Regeringsuppdrag om läsfrämjande").id
+    result = cli("ledger", "report", "-o", str(tmp_path / "ledger.csv"), "--year", "2019")
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(tmp_path / "ledger.csv", keep_default_na=False).set_index("reform")
+    flag = f"grant {grant_id}: Regeringsuppdrag om läsfrämjande"
+    assert frame.loc["r09", "grants_outside_selection"] == flag and frame.loc["ALL", "grants_outside_selection"] == flag
+    assert (frame.drop(index=["r09", "ALL"])["grants_outside_selection"] == "").all()
+    assert cli("ledger", "report", "-o", str(tmp_path / "ledger.xlsx"), "--year", "2019").exit_code == 0
+    assert flag in pd.read_excel(tmp_path / "ledger.xlsx")["grants_outside_selection"].tolist()
+
+
 def test_users_add_hashes_the_password(cli, seeded):
     result = cli("users", "add", "--email", "Officer@Delmos.se", "--name", "Officer", "--role", "officer",
                  "--password", "a-very-long-password")

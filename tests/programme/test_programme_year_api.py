@@ -2,7 +2,10 @@
 loads the years, an officer opens a call, three municipalities apply (one ineligible: flagged with its evidence),
 reviewers score (a conflict is refused with its reason, a blank criterion is refused), selection ranks the
 higher-need applicant above an equal-score lower-need one with stability probabilities, and the grants follow the
-selection: a grant outside it needs a reason, an ineligible application is never granted."""
+selection: a grant outside it needs a reason, an ineligible application is never granted. The admin creates every
+other user through the user API; each signs in with the one-time password, which the API refuses for anything but
+choosing one's own. Afterwards a network meeting is recorded with minutes, decisions and an action item that is
+completed, and the agency reports progress on a milestone."""
 
 from __future__ import annotations
 
@@ -23,19 +26,22 @@ MSEK = 1_000_000
 @pytest.fixture(scope="module")
 def year_engine(database_url):
     engine = make_engine(database_url)
-    prepare(engine)
+    prepare(engine, only_admin=True)
     yield engine
     empty(engine)
     engine.dispose()
 
 
+AGENCY = ("kontakt@boverket.se", "Kontakt Boverket", "agency", "boverket")
+
+
 class Api:
     """One signed-in client; every answer is checked to be below 500."""
 
-    def __init__(self, engine, who: str):
+    def __init__(self, engine, email: str, password: str = PASSWORD):
         self.client = TestClient(create_app(engine))
         token = self.client.get("/api/programme/csrf").json()["csrf_token"]
-        response = self.client.post("/programme/login", data={"email": PEOPLE[who][0], "password": PASSWORD,
+        response = self.client.post("/programme/login", data={"email": email, "password": password,
                                                                "csrf_token": token}, follow_redirects=False)
         assert response.status_code == 303, response.text
         self.token = self.client.get("/api/programme/csrf").json()["csrf_token"]
@@ -63,9 +69,27 @@ def _draft(who: Api, call_id: int, **changes):
 
 
 def test_a_whole_year_through_the_api(year_engine):
-    admin, officer = Api(year_engine, "admin"), Api(year_engine, "officer")
-    r1, r2, r3 = (Api(year_engine, k) for k in ("reviewer1", "reviewer2", "reviewer3"))
-    malmo, botkyrka, danderyd = (Api(year_engine, k) for k in ("malmo", "botkyrka", "danderyd"))
+    # 0. the first admin creates every other user through the user API; each chooses a password of its own
+    admin = Api(year_engine, PEOPLE["admin"][0])
+    people = {who: (email, name, role, f"kommun-{m[0]}" if m else None)
+              for who, (email, name, role, m) in PEOPLE.items() if who != "admin"} | {"agency": AGENCY}
+    signed_in = {}
+    for who, (email, name, role, organisation) in people.items():
+        created = admin.post("/api/programme/users", {"email": email, "name": name, "role": role,
+                                                      "organisation": organisation})
+        assert created.status_code == 201, created.text
+        one_time = created.json()["one_time_password"]
+        api = Api(year_engine, email, one_time)
+        refused = api.get("/api/programme/calls")  # the one-time password only changes the password
+        assert refused.status_code == 403 and "one-time password" in refused.json()["detail"]
+        assert api.get("/api/programme/me/worklist").status_code == 403
+        changed = api.post("/api/programme/me/password", {"old_password": one_time, "new_password": PASSWORD})
+        assert changed.status_code == 200 and changed.json()["must_change_password"] is False
+        assert api.get("/api/programme/me/worklist").status_code == 200
+        signed_in[who] = api
+    officer, agency = signed_in["officer"], signed_in["agency"]
+    r1, r2, r3 = (signed_in[k] for k in ("reviewer1", "reviewer2", "reviewer3"))
+    malmo, botkyrka, danderyd = (signed_in[k] for k in ("malmo", "botkyrka", "danderyd"))
 
     # 1. the programme is data: a broken file names file and field; the invented 2026–2028 years load
     broken = admin.post("/api/programme/definitions", {"filename": "next.yaml", "yaml": "schema_version: 1\ncode: x\n"})
@@ -185,7 +209,36 @@ def test_a_whole_year_through_the_api(year_engine):
         assert ledger.committed(db, 2026, reform_code="r06") <= ledger.reform_limit(db, 2026, "r06")
         assert db.scalar(select(Grant.selection_run_id)) == view["id"]
 
-    everyone = (admin, officer, r1, r2, r3, malmo, botkyrka, danderyd)
+    # 7. the school network (Malmö's grant made it) records a meeting; its action item is completed
+    network = next(n for n in officer.get("/api/programme/networks").json() if n["development_area"] == "school")
+    meeting = officer.post(f"/api/programme/networks/{network['id']}/meetings", {
+        "level": "political", "title": "Nätverksträff", "held_on": "2026-02-10", "agenda": "1. Läget",
+        "minutes": "Kommunerna redovisade läget.", "decisions": "Ta fram en gemensam modell.",
+        "participants": ["Malmö stad", "Skolverket"]})
+    assert meeting.status_code == 201, meeting.text
+    action = officer.post(f"/api/programme/meetings/{meeting.json()['id']}/actions",
+                          {"description": "Sammanställ läsprojekten", "owner": "Skolverket", "due_on": "2026-03-01"})
+    assert action.status_code == 201
+    assert [a["id"] for a in officer.get("/api/programme/actions/overdue").json()] == [action.json()["id"]]
+    assert malmo.get(f"/api/programme/meetings/{meeting.json()['id']}").json()["minutes"] == (
+        "Kommunerna redovisade läget.")  # a member reads the unpublished minutes
+    done = officer.post(f"/api/programme/actions/{action.json()['id']}/complete")
+    assert done.status_code == 200 and done.json()["done"] is True
+    assert officer.get("/api/programme/actions/overdue").json() == []
+
+    # 8. a milestone for reform 7; Boverket reports progress with evidence; the public sees it
+    milestone = officer.post("/api/programme/reforms/r07/milestones", {"title": "Vägledning", "due_year": 2026})
+    assert milestone.status_code == 201
+    reported = agency.post(f"/api/programme/milestones/{milestone.json()['id']}/progress",
+                           {"status": "in_progress", "progress_pct": 60, "evidence": "Remiss ute"})
+    assert reported.status_code == 200, reported.text
+    public = Api.__new__(Api)
+    public.client, public.statuses = TestClient(create_app(year_engine)), []
+    row = next(m for r in public.get("/api/programme/reforms").json() if r["code"] == "r07" for m in r["milestones"]
+               if m["title"] == "Vägledning")
+    assert row["progress_pct"] == 60 and [r["evidence"] for r in row["reports"]] == ["Remiss ute"]
+
+    everyone = (admin, public, *signed_in.values())
     assert all(code < 500 for api in everyone for code in api.statuses)
 
 

@@ -21,7 +21,9 @@ PEOPLE = {
 }
 
 
-def prepare(engine) -> None:
+def prepare(engine, *, only_admin: bool = False) -> None:
+    """The data, the programme and the people; with ``only_admin`` the municipalities and the first admin only
+    (what `segreform user create --admin` leaves), so that the admin creates everyone else."""
     from segreform.data.loader import ensure_initialised
     from segreform.programme.submission import forget_cache
 
@@ -33,8 +35,9 @@ def prepare(engine) -> None:
             code = None
             if municipality:
                 code = ensure_municipality(db, *municipality).code
-            accounts.create_user(db, email=email, name=name, role=role, password=PASSWORD, actor="test",
-                                 organisation_code=code)
+            if role == "admin" or not only_admin:
+                accounts.create_user(db, email=email, name=name, role=role, password=PASSWORD, actor="test",
+                                     organisation_code=code)
 
 
 def empty(engine) -> None:

@@ -124,8 +124,9 @@ def ledger() -> None:
               help="A .csv or .xlsx file to write.")
 @click.option("--year", type=int, multiple=True, help="Only these years (default: all).")
 def ledger_report(output: Path, year: tuple[int, ...]) -> None:
-    """Write the ledger (frame, committed, paid, available per year and reform, in SEK and öre) to OUTPUT."""
-    from segreform.programme.ledger import report
+    """Write the ledger (frame, committed, paid, available per year and reform, in SEK and öre) to OUTPUT, with
+    the grants decided outside a selection run and the written reason (column grants_outside_selection)."""
+    from segreform.programme.ledger import grants_outside_selection, report
     from segreform.store import session
 
     if output.suffix.lower() not in (".csv", ".xlsx"):
@@ -133,11 +134,22 @@ def ledger_report(output: Path, year: tuple[int, ...]) -> None:
     try:
         with session(_engine()) as db:
             rows = report(db, list(year) or None)
+            overrides = grants_outside_selection(db, list(year) or None)
     except ProgrammeError as exc:
         raise InputError(str(exc)) from None
+
+    def outside(p) -> list[tuple[int, str]]:
+        # The year's total row flags every override of the year; a reform row its own.
+        if p.reform_code is None:
+            return [g for (y, _), grants in overrides.items() if y == p.year for g in grants]
+        return overrides.get((p.year, p.reform_code), [])
+
     frame = pd.DataFrame([{"year": p.year, "reform": p.reform_code or "ALL", "frame_ore": p.frame_ore,
                            "committed_ore": p.committed_ore, "paid_ore": p.paid_ore,
-                           "available_ore": p.available_ore} for p in rows])
+                           "available_ore": p.available_ore,
+                           # Grants decided outside a selection run (overrides) and their written reasons.
+                           "grants_outside_selection": "; ".join(f"grant {g}: {reason}" for g, reason in outside(p))}
+                          for p in rows])
     for column in ("frame", "committed", "paid", "available"):
         # Öre stay the exact integers; the SEK column is text with exactly two decimals, never a float.
         frame[f"{column}_sek"] = frame[f"{column}_ore"].map(lambda ore: f"{ore // 100}.{ore % 100:02d}")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from segreform.programme.audit import record
 from segreform.programme.errors import InvalidInput, require
+from segreform.programme.validation import Message as M
 from segreform.store.models.programme import Organisation, User
 
 # role -> (Swedish, English)
@@ -34,20 +35,20 @@ def create_user(db: Session, *, email: str, name: str, role: str, password: str,
     """Create an account. Applicants and agency contacts must belong to an organisation."""
     email = email.strip().lower()
     if "@" not in email:
-        raise InvalidInput("email", f"{email!r} is not an e-mail address")
+        raise InvalidInput("email", M("%(email)r is not an e-mail address", email=email))
     if role not in ROLES:
-        raise InvalidInput("role", f"{role!r} is not a role; use one of {', '.join(ROLES)}")
+        raise InvalidInput("role", M("%(role)r is not a role; use one of %(roles)s", role=role, roles=", ".join(ROLES)))
     if db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise InvalidInput("email", f"{email} already has an account")
+        raise InvalidInput("email", M("%(email)s already has an account", email=email))
     organisation_id = None
     if organisation_code:
         organisation = db.scalar(select(Organisation).where(Organisation.code == organisation_code))
         if organisation is None:
-            raise InvalidInput("organisation", f"no organisation with code {organisation_code!r} "
-                                               "(municipalities are 'kommun-<kommunkod>')")
+            raise InvalidInput("organisation", M("no organisation with code %(code)r (municipalities are "
+                                                 "'kommun-<kommunkod>')", code=organisation_code))
         organisation_id = organisation.id
     elif role in ORGANISATION_ROLES:
-        raise InvalidInput("organisation", f"a {role} account must name its organisation")
+        raise InvalidInput("organisation", M("a %(role)s account must name its organisation", role=M(role)))
     check_password_strength(password, email)
     user = User(email=email, name=name, role=role, organisation_id=organisation_id,
                 password_hash=_hasher.hash(password), active=True)

@@ -13,6 +13,7 @@ from segreform.programme.calls import get_call
 from segreform.programme.clock import as_utc, utcnow
 from segreform.programme.errors import InvalidInput, WrongState, require
 from segreform.programme.money import format_sek, split_evenly
+from segreform.programme.validation import Message as M
 from segreform.store.models.programme import (
     Application,
     ApplicationArea,
@@ -44,8 +45,8 @@ def create_draft(db: Session, *, call_id: int, organisation_id: int, development
     call = get_call(db, call_id)
     organisation = require(db, Organisation, organisation_id, "organisation")
     if organisation.kind not in call.applicant_kinds:
-        raise InvalidInput("organisation", f"a {organisation.kind} may not apply to this call "
-                                           f"(open to: {', '.join(call.applicant_kinds)})")
+        raise InvalidInput("organisation", M("a %(kind)s may not apply to this call (open to: %(kinds)s)",
+                                             kind=organisation.kind, kinds=", ".join(call.applicant_kinds)))
     application = Application(call_id=call_id, organisation_id=organisation_id, status="draft", title=title,
                               plan=plan, goals=goals, time_plan=time_plan, start_year=start_year, years=years,
                               total_budget_ore=total_budget_ore, requested_ore=requested_ore, created_at=utcnow())
@@ -62,10 +63,12 @@ def update_draft(db: Session, application_id: int, actor: str, development_areas
     """Change a draft's fields (names in ``EDITABLE_FIELDS``)."""
     application = get_application(db, application_id)
     if application.status != "draft":
-        raise WrongState(f"application {application_id} is {application.status}; only drafts can be edited")
+        raise WrongState(M("application %(id)s is %(status)s; only drafts can be edited", id=application_id,
+                           status=M(application.status)))
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
-        raise InvalidInput(sorted(unknown)[0], f"cannot be edited; editable fields: {', '.join(EDITABLE_FIELDS)}")
+        raise InvalidInput(sorted(unknown)[0], M("cannot be edited; editable fields: %(fields)s",
+                                                   fields=", ".join(EDITABLE_FIELDS)))
     for name, value in fields.items():
         setattr(application, name, value)
     _check_money_and_years(application, get_call(db, application.call_id))
@@ -81,16 +84,18 @@ def submit(db: Session, application_id: int, actor: str, now: datetime | None = 
     call = get_call(db, application.call_id)
     now = now or utcnow()
     if application.status != "draft":
-        raise WrongState(f"application {application_id} is {application.status}; only a draft can be submitted")
+        raise WrongState(M("application %(id)s is %(status)s; only a draft can be submitted", id=application_id,
+                           status=M(application.status)))
     deadline = as_utc(call.deadline)
     if now > deadline:
-        raise WrongState(f"the deadline for '{call.title}' was {deadline:%Y-%m-%d %H:%M} UTC; "
-                         "submission is closed. Contact the delegation if you believe this is wrong.")
+        raise WrongState(M("the deadline for '%(title)s' was %(deadline)s UTC; submission is closed. Contact the "
+                           "delegation if you believe this is wrong.", title=call.title,
+                           deadline=f"{deadline:%Y-%m-%d %H:%M}"))
     for name in REQUIRED_TO_SUBMIT:
         if not str(getattr(application, name) or "").strip():
-            raise InvalidInput(name, "is required before the application can be submitted")
+            raise InvalidInput(name, M("is required before the application can be submitted"))
     if not area_codes(db, application_id):
-        raise InvalidInput("development_areas", "choose at least one development area")
+        raise InvalidInput("development_areas", M("choose at least one development area"))
     _check_money_and_years(application, call)
     application.status, application.submitted_at = "submitted", now
     record(db, actor, "application.submit", "application", application_id)
@@ -101,7 +106,8 @@ def withdraw(db: Session, application_id: int, actor: str) -> Application:
     """Withdraw a draft or submitted application (granted ones are ended through the grant instead)."""
     application = get_application(db, application_id)
     if application.status not in ("draft", "submitted"):
-        raise WrongState(f"application {application_id} is {application.status}; it can no longer be withdrawn")
+        raise WrongState(M("application %(id)s is %(status)s; it can no longer be withdrawn", id=application_id,
+                           status=M(application.status)))
     application.status = "withdrawn"
     record(db, actor, "application.withdraw", "application", application_id)
     return application
@@ -112,23 +118,26 @@ def add_attachment(db: Session, application_id: int, *, filename: str, content_t
     """Attach a file after checking its size, declared type and that its bytes match the type."""
     application = get_application(db, application_id)
     if application.status != "draft":
-        raise WrongState(f"application {application_id} is {application.status}; attach files to drafts only")
+        raise WrongState(M("application %(id)s is %(status)s; attach files to drafts only", id=application_id,
+                           status=M(application.status)))
     if content_type not in ATTACHMENT_TYPES:
-        raise InvalidInput("attachment", f"{filename}: type {content_type!r} is not accepted; "
-                                         "use PDF, Word/ODF text, Excel, PNG, JPEG, plain text or CSV")
+        raise InvalidInput("attachment", M("%(file)s: type %(type)r is not accepted; use PDF, Word/ODF text, "
+                                           "Excel, PNG, JPEG, plain text or CSV", file=filename, type=content_type))
     if len(content) > MAX_ATTACHMENT_BYTES:
-        raise InvalidInput("attachment", f"{filename} is {len(content):,} bytes; the limit is "
-                                         f"{MAX_ATTACHMENT_BYTES:,} bytes")
+        raise InvalidInput("attachment", M("%(file)s is %(size)s bytes; the limit is %(limit)s bytes", file=filename,
+                                           size=f"{len(content):,}", limit=f"{MAX_ATTACHMENT_BYTES:,}"))
     if not content:
-        raise InvalidInput("attachment", f"{filename} is empty")
+        raise InvalidInput("attachment", M("%(file)s is empty", file=filename))
     signature = ATTACHMENT_TYPES[content_type]
     if signature is None:
         try:
             content.decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidInput("attachment", f"{filename} is declared as text but is not UTF-8 text") from None
+            raise InvalidInput("attachment", M("%(file)s is declared as text but is not UTF-8 text",
+                                               file=filename)) from None
     elif not content.startswith(signature):
-        raise InvalidInput("attachment", f"{filename} does not look like {content_type}; its content is another type")
+        raise InvalidInput("attachment", M("%(file)s does not look like %(type)s; its content is another type",
+                                           file=filename, type=content_type))
     attachment = Attachment(application_id=application_id, filename=filename, content_type=content_type,
                             size_bytes=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content)
     db.add(attachment)
@@ -151,7 +160,8 @@ def set_areas(db: Session, application: Application, codes: list[str]) -> None:
     known = set(db.scalars(select(DevelopmentArea.code)))
     unknown = [code for code in codes if code not in known]
     if unknown:
-        raise InvalidInput("development_areas", f"unknown {unknown}; choose from {sorted(known)}")
+        raise InvalidInput("development_areas", M("unknown %(unknown)s; choose from %(known)s", unknown=unknown,
+                                                   known=sorted(known)))
     db.execute(delete(ApplicationArea).where(ApplicationArea.application_id == application.id))
     for code in dict.fromkeys(codes):
         db.add(ApplicationArea(application_id=application.id, development_area_code=code))
@@ -173,18 +183,20 @@ def _check_money_and_years(application: Application, call) -> None:
     for name in ("total_budget_ore", "requested_ore", "years", "start_year"):
         value = getattr(application, name)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidInput(name, f"must be an integer, got {value!r}")
+            raise InvalidInput(name, M("must be an integer, got %(value)r", value=value))
     if application.requested_ore <= 0:
-        raise InvalidInput("requested_ore", "must be positive")
+        raise InvalidInput("requested_ore", M("must be positive"))
     if not 1 <= application.years <= call.max_years:
-        raise InvalidInput("years", f"decisions run for 1 to {call.max_years} years, got {application.years}")
+        raise InvalidInput("years", M("decisions run for 1 to %(max)s years, got %(years)s", max=call.max_years,
+                                      years=application.years))
     if application.start_year < call.year:
-        raise InvalidInput("start_year", f"cannot start before the call's year {call.year}")
+        raise InvalidInput("start_year", M("cannot start before the call's year %(year)s", year=call.year))
     # The state's share may be at most max_grant_share_pct; compared in integers so that it is exact.
     if application.requested_ore * 100 > call.max_grant_share_pct * application.total_budget_ore:
         raise InvalidInput(
             "requested_ore",
-            f"{format_sek(application.requested_ore)} of a total budget of {format_sek(application.total_budget_ore)} "
-            f"is more than {call.max_grant_share_pct} %; co-funding must cover at least "
-            f"{100 - call.max_grant_share_pct} %",
+            M("%(requested)s of a total budget of %(total)s is more than %(share)s %%; co-funding must cover at least "
+              "%(cofunding)s %%", requested=format_sek(application.requested_ore),
+              total=format_sek(application.total_budget_ore), share=call.max_grant_share_pct,
+              cofunding=100 - call.max_grant_share_pct),
         )

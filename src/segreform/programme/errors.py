@@ -11,7 +11,7 @@ class InvalidInput(ProgrammeError):
     """A field has a bad value; ``field`` names it."""
 
     def __init__(self, field: str, message: str):
-        self.field = field
+        self.field, self.message = field, message  # message: a Message (msgid and fields) or plain text
         super().__init__(f"{field}: {message}")
 
 
@@ -37,7 +37,9 @@ class BudgetExceeded(ProgrammeError):
 
 def require(db, model, key, what: str):
     """``db.get(model, key)``, or :class:`NotFound` naming ``what`` and the key."""
+    from segreform.programme.validation import Message
+
     found = db.get(model, key)
     if found is None:
-        raise NotFound(f"{what} {key} does not exist")
+        raise NotFound(Message("%(what)s %(key)s does not exist", what=Message(what), key=key))
     return found

@@ -16,6 +16,7 @@ from segreform.programme.clock import utcnow
 from segreform.programme.errors import InvalidInput, NotAllowed, WrongState, require
 from segreform.programme.money import format_sek
 from segreform.programme.networks import add_member, ensure_network
+from segreform.programme.validation import Message as M
 from segreform.store.models.programme import Grant, GrantReport, LedgerEntry, Organisation
 
 
@@ -28,21 +29,24 @@ def decide(db: Session, *, application_id: int, amounts: dict[int, int], actor: 
     """
     application = get_application(db, application_id)
     if application.status != "submitted":
-        raise WrongState(f"application {application_id} is {application.status}; only submitted ones can be granted")
+        raise WrongState(M("application %(id)s is %(status)s; only submitted ones can be granted", id=application_id,
+                           status=M(application.status)))
     if application.eligible is False:  # evaluated at submission; no reason can override it
-        raise NotAllowed(f"application {application_id} failed the eligibility rule and can never be granted")
+        raise NotAllowed(M("application %(id)s failed the eligibility rule and can never be granted", id=application_id))
     if not amounts:
-        raise InvalidInput("amounts", "give at least one year's amount")
+        raise InvalidInput("amounts", M("give at least one year's amount"))
     years = sorted(amounts)
     if years != list(range(years[0], years[0] + len(years))) or len(years) > 3:
-        raise InvalidInput("amounts", f"years {years} must be consecutive and at most three")
+        raise InvalidInput("amounts", M("years %(years)s must be consecutive and at most three",
+                                        years=", ".join(map(str, years))))
     applied = range(application.start_year, application.start_year + application.years)
     if years[0] not in applied or years[-1] not in applied:
-        raise InvalidInput("amounts", f"years {years} are outside the years applied for ({applied.start}–{applied.stop - 1})")
+        raise InvalidInput("amounts", M("years %(years)s are outside the years applied for (%(first)s–%(last)s)",
+                                        years=", ".join(map(str, years)), first=applied.start, last=applied.stop - 1))
     total = sum(amounts.values())
     if total > application.requested_ore:
-        raise InvalidInput("amounts", f"{format_sek(total)} is more than the {format_sek(application.requested_ore)} "
-                                      "applied for")
+        raise InvalidInput("amounts", M("%(total)s is more than the %(requested)s applied for", total=format_sek(total),
+                                        requested=format_sek(application.requested_ore)))
     call = get_call(db, application.call_id)
     grant = Grant(application_id=application_id, reform_code=call.reform_code, start_year=years[0],
                   end_year=years[-1], status="active", decided_by=actor, decided_at=utcnow())
@@ -63,7 +67,8 @@ def decide(db: Session, *, application_id: int, amounts: dict[int, int], actor: 
 def reject(db: Session, *, application_id: int, reason: str, actor: str) -> None:
     application = get_application(db, application_id)
     if application.status != "submitted":
-        raise WrongState(f"application {application_id} is {application.status}; only submitted ones can be rejected")
+        raise WrongState(M("application %(id)s is %(status)s; only submitted ones can be rejected", id=application_id,
+                           status=M(application.status)))
     application.status = "rejected"
     record(db, actor, "application.reject", "application", application_id, reason=reason)
 
@@ -72,7 +77,8 @@ def pay_tranche(db: Session, *, grant_id: int, year: int, amount_ore: int, actor
     """Pay the next tranche of a grant's money for ``year``."""
     grant = get_grant(db, grant_id)
     if grant.status != "active":
-        raise WrongState(f"grant {grant_id} is {grant.status}; payments stop after the final report")
+        raise WrongState(M("grant %(id)s is %(status)s; payments stop after the final report", id=grant_id,
+                           status=M(grant.status)))
     count = db.scalar(select(func.count(LedgerEntry.id)).where(
         LedgerEntry.grant_id == grant_id, LedgerEntry.kind == "payment"))
     return ledger.pay(db, year=year, reform_code=grant.reform_code, grant_id=grant_id, amount_ore=amount_ore,
@@ -84,13 +90,13 @@ def submit_report(db: Session, *, grant_id: int, kind: str, year: int, text: str
     """A status report (autumn) or the final report; the final one is settled with :func:`settle`."""
     grant = get_grant(db, grant_id)
     if kind not in ("status", "final"):
-        raise InvalidInput("kind", "a report is 'status' or 'final'")
+        raise InvalidInput("kind", M("a report is 'status' or 'final'"))
     if not text.strip():
-        raise InvalidInput("text", "the report needs a text")
+        raise InvalidInput("text", M("the report needs a text"))
     if spent_ore < 0:
-        raise InvalidInput("spent_ore", "cannot be negative")
+        raise InvalidInput("spent_ore", M("cannot be negative"))
     if kind == "final" and grant.status != "active":
-        raise WrongState(f"grant {grant_id} already has a final report")
+        raise WrongState(M("grant %(id)s already has a final report", id=grant_id))
     report = GrantReport(grant_id=grant_id, kind=kind, year=year, text=text, spent_ore=spent_ore,
                          submitted_at=utcnow())
     db.add(report)
@@ -110,9 +116,9 @@ def settle(db: Session, *, grant_id: int, actor: str) -> Settlement:
     final = db.scalar(select(GrantReport).where(GrantReport.grant_id == grant_id, GrantReport.kind == "final")
                       .order_by(GrantReport.id.desc()))
     if final is None:
-        raise WrongState(f"grant {grant_id} has no final report yet")
+        raise WrongState(M("grant %(id)s has no final report yet", id=grant_id))
     if grant.status != "active":
-        raise WrongState(f"grant {grant_id} is already {grant.status}")
+        raise WrongState(M("grant %(id)s is already %(status)s", id=grant_id, status=M(grant.status)))
     released = 0
     years = range(grant.start_year, grant.end_year + 1)
     paid_by_year = {y: ledger.paid(db, y, grant_id=grant_id) for y in years}

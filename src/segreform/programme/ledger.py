@@ -17,6 +17,7 @@ from segreform.programme.audit import record
 from segreform.programme.clock import utcnow
 from segreform.programme.errors import BudgetExceeded, InvalidInput, NotFound
 from segreform.programme.money import format_sek
+from segreform.programme.validation import Message as M
 from segreform.store.models.programme import LedgerEntry, ProgrammeYear, Reform, ReformBudgetLine
 
 # Commitments and adjustments bind the frame; payments draw on commitments; reclaims return payments.
@@ -31,7 +32,7 @@ def lock_year(db: Session, year: int) -> ProgrammeYear:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 0:
-        raise NotFound(f"year {year} is not in the programme; seed it first (segreform programme seed)")
+        raise NotFound(M("year %(year)s is not in the programme; seed it first (segreform programme seed)", year=year))
     programme_year = db.get(ProgrammeYear, year, populate_existing=True)
     return programme_year
 
@@ -75,7 +76,7 @@ def commit(db: Session, *, year: int, reform_code: str, amount_ore: int, actor: 
     _check_amount(amount_ore, allow_negative=False)
     frame = lock_year(db, year)
     if db.get(Reform, reform_code) is None:
-        raise NotFound(f"reform {reform_code!r} does not exist; see `segreform programme reforms`")
+        raise NotFound(M("reform %(code)r does not exist; see `segreform programme reforms`", code=reform_code))
     _check_room(db, frame, reform_code, amount_ore)
     return _append(db, year, reform_code, grant_id, "commitment", amount_ore, actor, note)
 
@@ -92,8 +93,8 @@ def adjust(db: Session, *, year: int, reform_code: str, grant_id: int, delta_ore
         already_paid = paid(db, year, grant_id=grant_id)
         if after < already_paid:
             raise BudgetExceeded(
-                f"cannot lower grant {grant_id}'s {year} commitment to {format_sek(after)}: "
-                f"{format_sek(already_paid)} is already paid (reclaim instead)",
+                M("cannot lower grant %(id)s's %(year)s commitment to %(after)s: %(paid)s is already paid "
+                  "(reclaim instead)", id=grant_id, year=year, after=format_sek(after), paid=format_sek(already_paid)),
                 limit_ore=after, used_ore=already_paid, requested_ore=-delta_ore,
             )
     return _append(db, year, reform_code, grant_id, "adjustment", delta_ore, actor, note)
@@ -107,8 +108,9 @@ def pay(db: Session, *, year: int, reform_code: str, grant_id: int, amount_ore: 
     bound, already = committed(db, year, grant_id=grant_id), paid(db, year, grant_id=grant_id)
     if already + amount_ore > bound:
         raise BudgetExceeded(
-            f"payment of {format_sek(amount_ore)} refused: grant {grant_id} has {format_sek(bound)} committed "
-            f"in {year} and {format_sek(already)} already paid ({format_sek(bound - already)} left)",
+            M("payment of %(amount)s refused: grant %(id)s has %(bound)s committed in %(year)s and %(paid)s already "
+              "paid (%(left)s left)", amount=format_sek(amount_ore), id=grant_id, bound=format_sek(bound), year=year,
+              paid=format_sek(already), left=format_sek(bound - already)),
             limit_ore=bound, used_ore=already, requested_ore=amount_ore,
         )
     entry = _append(db, year, reform_code, grant_id, "payment", amount_ore, actor, note)
@@ -124,7 +126,8 @@ def reclaim(db: Session, *, year: int, reform_code: str, grant_id: int, amount_o
     already = paid(db, year, grant_id=grant_id)
     if amount_ore > already:
         raise BudgetExceeded(
-            f"reclaim of {format_sek(amount_ore)} refused: only {format_sek(already)} was paid in {year}",
+            M("reclaim of %(amount)s refused: only %(paid)s was paid in %(year)s", amount=format_sek(amount_ore),
+              paid=format_sek(already), year=year),
             limit_ore=already, used_ore=already, requested_ore=amount_ore,
         )
     return _append(db, year, reform_code, grant_id, "reclaim", amount_ore, actor, note)
@@ -147,7 +150,7 @@ def position(db: Session, year: int) -> Position:
     """The year's frame, commitments and payments."""
     frame = db.get(ProgrammeYear, year)
     if frame is None:
-        raise NotFound(f"year {year} is not in the programme")
+        raise NotFound(M("year %(year)s is not in the programme", year=year))
     return Position(year, None, frame.frame_ore, committed(db, year), paid(db, year))
 
 
@@ -163,6 +166,23 @@ def report(db: Session, years: list[int] | None = None) -> list[Position]:
     return rows
 
 
+def grants_outside_selection(db: Session, years: list[int] | None = None) -> dict[tuple[int, str], list[tuple[int, str]]]:
+    """``{(year, reform): [(grant id, written reason), ...]}`` for grants that bind money in that year and reform
+    but were decided outside a selection run (an override), so that every report can flag them."""
+    from segreform.store.models.programme import Grant
+
+    query = (select(LedgerEntry.year, LedgerEntry.reform_code, Grant.id, Grant.override_reason)
+             .join(Grant, Grant.id == LedgerEntry.grant_id)
+             .where(LedgerEntry.kind.in_(BINDING_KINDS), Grant.selection_run_id.is_(None))
+             .distinct().order_by(LedgerEntry.year, LedgerEntry.reform_code, Grant.id))
+    if years:
+        query = query.where(LedgerEntry.year.in_(years))
+    found: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    for year, reform_code, grant_id, reason in db.execute(query):
+        found.setdefault((year, reform_code), []).append((grant_id, reason or ""))
+    return found
+
+
 def reform_limit(db: Session, year: int, reform_code: str) -> int:
     """The reform's budget line for the year, or the whole frame where no line is set."""
     line = db.scalar(select(ReformBudgetLine.amount_ore).where(
@@ -176,26 +196,27 @@ def _check_room(db: Session, frame: ProgrammeYear, reform_code: str, amount_ore:
     used = committed(db, frame.year)
     if used + amount_ore > frame.frame_ore:
         raise BudgetExceeded(
-            f"commitment of {format_sek(amount_ore)} refused: {frame.year}'s frame is {format_sek(frame.frame_ore)}, "
-            f"{format_sek(used)} is already committed, {format_sek(frame.frame_ore - used)} is left",
+            M("commitment of %(amount)s refused: %(year)s's frame is %(frame)s, %(used)s is already committed, "
+              "%(left)s is left", amount=format_sek(amount_ore), year=frame.year, frame=format_sek(frame.frame_ore),
+              used=format_sek(used), left=format_sek(frame.frame_ore - used)),
             limit_ore=frame.frame_ore, used_ore=used, requested_ore=amount_ore,
         )
     limit = reform_limit(db, frame.year, reform_code)
     used_reform = committed(db, frame.year, reform_code=reform_code)
     if used_reform + amount_ore > limit:
         raise BudgetExceeded(
-            f"commitment of {format_sek(amount_ore)} refused: reform {reform_code}'s budget line for {frame.year} "
-            f"is {format_sek(limit)}, {format_sek(used_reform)} is already committed, "
-            f"{format_sek(limit - used_reform)} is left",
+            M("commitment of %(amount)s refused: reform %(reform)s's budget line for %(year)s is %(limit)s, "
+              "%(used)s is already committed, %(left)s is left", amount=format_sek(amount_ore), reform=reform_code,
+              year=frame.year, limit=format_sek(limit), used=format_sek(used_reform), left=format_sek(limit - used_reform)),
             limit_ore=limit, used_ore=used_reform, requested_ore=amount_ore,
         )
 
 
 def _check_amount(amount_ore: int, *, allow_negative: bool) -> None:
     if isinstance(amount_ore, bool) or not isinstance(amount_ore, int):
-        raise InvalidInput("amount_ore", f"must be an integer number of öre, got {type(amount_ore).__name__}")
+        raise InvalidInput("amount_ore", M("must be an integer number of öre, got %(kind)s", kind=type(amount_ore).__name__))
     if amount_ore == 0 or (amount_ore < 0 and not allow_negative):
-        raise InvalidInput("amount_ore", "must be a positive number of öre")
+        raise InvalidInput("amount_ore", M("must be a positive number of öre"))
 
 
 def _append(db, year, reform_code, grant_id, kind, amount_ore, actor, note) -> LedgerEntry:

@@ -13,6 +13,7 @@ from segreform.programme.audit import record
 from segreform.programme.calls import criteria
 from segreform.programme.clock import utcnow
 from segreform.programme.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from segreform.programme.validation import Message as M
 from segreform.store.models.programme import ConflictDeclaration, ReviewAssignment, Score, User
 
 
@@ -20,7 +21,7 @@ def declare_conflict(db: Session, *, application_id: int, user_id: int, reason: 
     """Record a conflict of interest (jäv). The reviewer's assignment and any scores stop counting."""
     get_application(db, application_id)
     if not reason.strip():
-        raise InvalidInput("reason", "say why there is a conflict of interest")
+        raise InvalidInput("reason", M("say why there is a conflict of interest"))
     existing = db.scalar(select(ConflictDeclaration).where(
         ConflictDeclaration.application_id == application_id, ConflictDeclaration.user_id == user_id))
     if existing is not None:
@@ -41,12 +42,14 @@ def assign(db: Session, *, application_id: int, user_id: int, actor: str) -> Rev
     """Assign a reviewer; refused when the reviewer has declared a conflict for this application."""
     application = get_application(db, application_id)
     if application.status != "submitted":
-        raise WrongState(f"application {application_id} is {application.status}; only submitted ones are reviewed")
+        raise WrongState(M("application %(id)s is %(status)s; only submitted ones are reviewed", id=application_id,
+                           status=M(application.status)))
     user = db.get(User, user_id)
     if user is None or user.role != "reviewer":
-        raise InvalidInput("user", f"user {user_id} is not a reviewer")
+        raise InvalidInput("user", M("user %(id)s is not a reviewer", id=user_id))
     if is_conflicted(db, application_id, user_id):
-        raise NotAllowed(f"{user.name} has declared a conflict of interest for application {application_id}")
+        raise NotAllowed(M("%(name)s has declared a conflict of interest for application %(id)s", name=user.name,
+                           id=application_id))
     existing = db.scalar(select(ReviewAssignment).where(
         ReviewAssignment.application_id == application_id, ReviewAssignment.user_id == user_id))
     if existing is not None:
@@ -68,21 +71,23 @@ def score(db: Session, *, application_id: int, user_id: int, scores: dict[str, i
     """Record or change a reviewer's scores (criterion code -> value on the rubric's scale)."""
     assignment = assignment_for(db, application_id, user_id)
     if assignment is None:
-        raise NotAllowed(f"user {user_id} is not assigned to application {application_id}")
+        raise NotAllowed(M("user %(user)s is not assigned to application %(id)s", user=user_id, id=application_id))
     if is_conflicted(db, application_id, user_id):
-        raise NotAllowed(f"user {user_id} has declared a conflict of interest for application {application_id}")
+        raise NotAllowed(M("user %(user)s has declared a conflict of interest for application %(id)s", user=user_id,
+                           id=application_id))
     application = get_application(db, application_id)
     rubric = {c.code: c for c in criteria(db, application.call_id)}
     unknown = set(scores) - set(rubric)
     if unknown:
-        raise InvalidInput(f"score {sorted(unknown)[0]}", f"not a criterion of this call; use {sorted(rubric)}")
+        raise InvalidInput(f"score {sorted(unknown)[0]}", M("not a criterion of this call; use %(codes)s",
+                                                                  codes=", ".join(sorted(rubric))))
     comments = comments or {}
     written = []
     for code, value in scores.items():
         criterion = rubric[code]
         if isinstance(value, bool) or not isinstance(value, int) or not criterion.scale_min <= value <= criterion.scale_max:
-            raise InvalidInput(f"score {code}", f"must be a whole number from {criterion.scale_min} to "
-                                                f"{criterion.scale_max}, got {value!r}")
+            raise InvalidInput(f"score {code}", M("must be a whole number from %(low)s to %(high)s, got %(value)r",
+                                                  low=criterion.scale_min, high=criterion.scale_max, value=value))
         row = db.scalar(select(Score).where(Score.assignment_id == assignment.id, Score.criterion_id == criterion.id))
         if row is None:
             row = Score(assignment_id=assignment.id, criterion_id=criterion.id, value=value,
@@ -125,7 +130,7 @@ def summarise(db: Session, application_id: int) -> ReviewSummary:
     application = get_application(db, application_id)
     rubric = criteria(db, application.call_id)
     if not rubric:
-        raise NotFound(f"the call of application {application_id} has no rubric")
+        raise NotFound(M("the call of application %(id)s has no rubric", id=application_id))
     total_weight = sum(c.weight for c in rubric)
     summary = ReviewSummary(application_id)
     for assignment in db.scalars(select(ReviewAssignment).where(ReviewAssignment.application_id == application_id)):

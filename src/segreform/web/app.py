@@ -6,8 +6,9 @@ import logging
 import threading
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.staticfiles import StaticFiles
@@ -25,6 +26,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from segreform.barometer.profiles import Barometer
     from segreform.store import make_engine
     from segreform.research import install as install_research
+    from segreform.web.auth import one_time_password_guard
     from segreform.web import (api_docs, barometer, demo_sign_in, evidence, programme, programme_calls,  # noqa: F401
                                programme_networks, programme_people, programme_reforms, programme_selection, research,
                                research_reports, spatial)
@@ -34,6 +36,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         version=__version__,
         description="Segregation barometer, reform programme and evaluation. Every figure carries its source and year.",
         docs_url=None, redoc_url=None,  # served from installed assets by segreform.web.api_docs
+        dependencies=[Depends(one_time_password_guard)],
     )
     app.add_middleware(SecurityHeaders)
     app.state.engine = engine or make_engine()
@@ -55,12 +58,29 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         wants_html = "text/html" in request.headers.get("accept", "")
         if not wants_html or request.url.path.startswith(("/api/", "/download/", "/static/")):
             return await http_exception_handler(request, exc)
-        from segreform.web.i18n import render
+        from segreform.web.i18n import language, render
+        from segreform.web.messages import translate
 
-        response = render(request, "error.html", status_code=exc.status_code, detail=exc.detail)
+        response = render(request, "error.html", status_code=exc.status_code,
+                          detail=translate(language(request), exc.detail) if isinstance(exc.detail, str) else exc.detail)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def readable_validation_errors(request: Request, exc: RequestValidationError):
+        # A bad value in a page's URL or form (a huge id, a word for a year) gets the error page in the reader's
+        # language; the API and non-HTML clients keep FastAPI's 422 JSON with every field.
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if not wants_html or request.url.path.startswith(("/api/", "/download/", "/static/")):
+            return await request_validation_exception_handler(request, exc)
+        from segreform.web.i18n import gettext, language, render
+
+        lang = language(request)
+        fields = ", ".join(dict.fromkeys(str(error["loc"][-1]) for error in exc.errors() if error.get("loc")))
+        detail = gettext(lang, "The address or form has a value that cannot be used (%(fields)s): check it and "
+                               "try again.", fields=fields or "?")
+        return render(request, "error.html", status_code=422, detail=detail)
 
     for module in (barometer, evidence, programme, programme_calls, programme_selection, programme_people,
                    programme_networks, programme_reforms, research, research_reports, spatial):

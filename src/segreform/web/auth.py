@@ -18,6 +18,7 @@ from sqlalchemy import delete
 
 from segreform.programme.access import role_may
 from segreform.programme.clock import as_utc, utcnow
+from segreform.programme.validation import Message
 from segreform.store import session as db_session, transaction
 from segreform.store.models.programme import User, WebSession
 
@@ -71,10 +72,34 @@ def current_session(request: Request) -> WebSession | None:
     return found
 
 
+PASSWORD_CHANGE_API = "/api/programme/me/password"
+# What a one-time password may use on the API: the CSRF token the password change needs, and the change itself.
+ONE_TIME_PASSWORD_API = frozenset({PASSWORD_CHANGE_API, "/api/programme/csrf"})
+
+
+def refuse_one_time_password_on_api(request: Request, user: User) -> None:
+    """A one-time password is for choosing one's own: until then the API only changes the password (403).
+    The pages send such a user to the password form instead (see programme_people)."""
+    if (user.must_change_password and request.url.path.startswith("/api/")
+            and request.url.path not in ONE_TIME_PASSWORD_API):
+        raise HTTPException(status_code=403, detail="you signed in with a one-time password: choose your own "
+                                                    f"first (POST {PASSWORD_CHANGE_API}); until then the API "
+                                                    "does nothing else")
+
+
 def current_user(request: Request) -> User | None:
     """The signed-in user, or None for the public."""
     found = current_session(request)
     return found.user if found is not None else None
+
+
+def one_time_password_guard(request: Request) -> None:
+    """App-wide dependency: an API request from a session signed in with a one-time password is refused (403),
+    public data included, except the password change and the CSRF token it needs."""
+    if request.url.path.startswith("/api/") and request.cookies.get(SESSION_COOKIE):
+        found = current_session(request)
+        if found is not None:
+            refuse_one_time_password_on_api(request, found.user)
 
 
 def csrf_token(request: Request) -> str:
@@ -126,6 +151,7 @@ def require_role(*actions: str):
             return user
         if user is None:
             raise HTTPException(status_code=401, detail="sign in first")
-        raise HTTPException(status_code=403, detail=f"your role ({user.role}) may not do this")
+        raise HTTPException(status_code=403, detail=Message("your role (%(role)s) may not do this",
+                                                           role=Message(user.role)))
 
     return Depends(dependency)

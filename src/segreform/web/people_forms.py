@@ -19,6 +19,7 @@ from segreform.programme.money import format_sek
 from segreform.store import transaction
 from segreform.web.auth import csrf_token, current_user, remember_login_csrf
 from segreform.web.i18n import gettext, language, render
+from segreform.web.messages import detail as error_detail, field_message, user_message
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
@@ -36,7 +37,7 @@ def field_errors(lang: str, exc: InvalidInput) -> dict[str, str]:
         if isinstance(error, FieldError):
             text = gettext(lang, error.msgid, **error.fields)
         else:
-            text = str(error)
+            text = field_message(lang, error)
         found[error.field] = f"{found[error.field]} {text}" if error.field in found else text
     return found
 
@@ -45,7 +46,7 @@ def message(lang: str, exc: ProgrammeError) -> str:
     if isinstance(exc, InvalidInput):
         return " ".join(f"{gettext(lang, field_label(field))}: {text}"
                         for field, text in field_errors(lang, exc).items())
-    return str(exc)
+    return user_message(lang, exc)
 
 
 # Field names as people read them (msgids; translated with gettext).
@@ -92,7 +93,7 @@ def act(request: Request, work: Callable, *, redirect: str | Callable[[Any], str
         return page(request, "programme/error.html", status_code=400, message=message(lang, exc))
     except ProgrammeError as exc:
         if isinstance(exc, (NotAllowed, NotFound)):
-            raise HTTPException(status_code=status_of(exc), detail=str(exc)) from None
+            raise HTTPException(status_code=status_of(exc), detail=error_detail(exc)) from None
         return page(request, "programme/error.html", status_code=status_of(exc), message=message(lang, exc))
     separator = "&" if "?" in target else "?"
     return RedirectResponse(f"{target}{separator}lang={lang}", status_code=303)

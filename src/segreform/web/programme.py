@@ -59,8 +59,9 @@ from segreform.web.auth import (
     start_session,
     verify_csrf,
 )
-from segreform.web.i18n import add_nav_link, register, render
+from segreform.web.i18n import add_nav_link, language, register, render
 from segreform.web.login_guard import authenticate_throttled
+from segreform.web.messages import detail as error_detail, user_message
 from segreform.web.params import MAX_ROW_ID, MAX_YEAR, MIN_YEAR, RowId, RowIdForm, YearForm, YearQuery
 
 # The programme's sv/en strings live next to its templates, as data.
@@ -87,14 +88,15 @@ def _act(request: Request, work: Callable, redirect: str) -> Response:
         with transaction(request.app.state.engine) as db:
             result = work(db)
     except NotAllowed as exc:
-        raise HTTPException(status_code=403, detail=str(exc)) from None
+        raise HTTPException(status_code=403, detail=error_detail(exc)) from None
     except NotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=error_detail(exc)) from None
     except ProgrammeError as exc:
         status = 409 if isinstance(exc, (BudgetExceeded, WrongState)) else 400
         if _wants_json(request):
             return JSONResponse({"error": str(exc)}, status_code=status)
-        return _page(request, "programme/error.html", status_code=status, message=str(exc))
+        return _page(request, "programme/error.html", status_code=status,
+                     message=user_message(language(request), exc))
     if _wants_json(request):
         return JSONResponse({"ok": True, "result": result if isinstance(result, (int, str, dict, list)) else None})
     lang = request.query_params.get("lang")
@@ -193,7 +195,7 @@ def _eligibility_rows(request: Request, lang: str) -> list[dict]:
     try:
         return assess_municipalities(request.app.state.engine, lang).to_dict(orient="records")
     except ProgrammeError as exc:
-        raise HTTPException(status_code=503, detail=str(exc)) from None
+        raise HTTPException(status_code=503, detail=error_detail(exc)) from None
 
 
 @router.get("/programme/eligibility")
@@ -267,7 +269,7 @@ def application_page(request: Request, application_id: RowId, user: User = requi
         with db_session(request.app.state.engine) as db:
             return _page(request, "programme/application.html", a=_application_detail(db, user, application_id))
     except NotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=error_detail(exc)) from None
 
 
 @router.get("/api/programme/applications/{application_id}")
@@ -276,7 +278,7 @@ def application_api(request: Request, application_id: RowId, user: User = requir
         with db_session(request.app.state.engine) as db:
             return _application_detail(db, user, application_id)
     except NotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=error_detail(exc)) from None
 
 
 @router.get("/programme/attachments/{attachment_id}")
@@ -288,7 +290,7 @@ def attachment_download(request: Request, attachment_id: RowId, user: User = req
                 raise NotFound(f"attachment {attachment_id} does not exist")
             _application_for(db, user, attachment.application_id, "application.view")
         except NotFound as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from None
+            raise HTTPException(status_code=404, detail=error_detail(exc)) from None
         # Served as a download, never rendered inline, so that an uploaded file cannot run in the site's origin.
         return Response(attachment.content, media_type=attachment.content_type, headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
@@ -398,7 +400,7 @@ def selection_page(request: Request, year: YearQuery = None, user: User = requir
             try:
                 preview, _ = selection.run_selection(db, year=year, actor=user.email, dry_run=True)
             except ProgrammeError as exc:
-                error = str(exc)
+                error = user_message(language(request), exc)
         items = {run.id: list(db.scalars(select(SelectionItem).where(SelectionItem.run_id == run.id)))
                  for run in runs[:3]}
         return _page(request, "programme/selection.html", runs=runs[:3], items=items, preview=preview,

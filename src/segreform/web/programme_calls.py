@@ -33,6 +33,7 @@ from segreform.store.models.programme import (
     User,
 )
 from segreform.web.auth import csrf_token, current_user, require_role, verify_csrf
+from segreform.web.messages import detail as error_detail
 from segreform.web.params import MAX_ROW_ID, MAX_YEAR, MIN_YEAR, RowId
 from segreform.web.programme_year_base import (
     api_act,
@@ -367,7 +368,7 @@ async def _save_from_form(request: Request, user: User, call_id: int, applicatio
         return _editor(request, call_id=call_id, application_id=application_id, status_code=400,
                        errors=field_errors(request, exc), values=values, user=user)
     except NotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=error_detail(exc)) from None
     except ProgrammeError as exc:
         return _editor(request, call_id=call_id, application_id=application_id, status_code=status_for(exc),
                        errors={"form": error_text(request, exc)}, values=values, user=user)
@@ -564,7 +565,7 @@ async def review_score(request: Request, application_id: RowId, user: User = req
         with transaction(request.app.state.engine) as db:
             _scores(db, user, application_id, raw)
     except NotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=error_detail(exc)) from None
     except FormErrors as exc:
         errors = {f"{application_id}:{k}": v for k, v in field_errors(request, exc).items()}
         return _review_page(request, user, 400, errors, {f"{application_id}:{k}": v for k, v in form.items()})
@@ -645,7 +646,7 @@ async def review_conflict(request: Request, application_id: RowId, user: User = 
         with transaction(request.app.state.engine) as db:
             _conflict(db, user, application_id, reason)
     except NotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=error_detail(exc)) from None
     except ProgrammeError as exc:
         return _review_page(request, user, status_for(exc), {f"{application_id}:form": error_text(request, exc)})
     return redirect(request, "/programme/review")

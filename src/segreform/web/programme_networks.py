@@ -16,6 +16,7 @@ from segreform.programme import agencies, network_admin, networks
 from segreform.programme.clock import utcnow
 from segreform.programme.errors import require
 from segreform.programme.field_errors import FieldError, FieldErrors
+from segreform.programme.validation import Message
 from segreform.store import session as db_session
 from segreform.store.models.programme import (
     ActionItem,
@@ -257,7 +258,8 @@ def _meeting_page(request: Request, meeting_id: int, status_code: int = 200, err
     with db_session(request.app.state.engine) as db:
         meeting = db.get(Meeting, meeting_id)
         if meeting is None:
-            raise HTTPException(status_code=404, detail=f"meeting {meeting_id} does not exist")
+            raise HTTPException(status_code=404, detail=Message("%(what)s %(key)s does not exist",
+                                                               what=Message("meeting"), key=meeting_id))
         row = _meeting_row(db, meeting, network_admin.member_network_ids(db, user))
         network = db.get(Network, meeting.network_id)
         models = list(db.scalars(select(WorkModel).where(WorkModel.network_id == meeting.network_id)))
@@ -276,7 +278,8 @@ def meeting_api(request: Request, meeting_id: RowId):
     with db_session(request.app.state.engine) as db:
         meeting = db.get(Meeting, meeting_id)
         if meeting is None:
-            raise HTTPException(status_code=404, detail=f"meeting {meeting_id} does not exist")
+            raise HTTPException(status_code=404, detail=Message("%(what)s %(key)s does not exist",
+                                                               what=Message("meeting"), key=meeting_id))
         return _meeting_row(db, meeting, network_admin.member_network_ids(db, current_user(request)))
 
 

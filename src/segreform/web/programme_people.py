@@ -19,6 +19,7 @@ from segreform.store import session as db_session, transaction
 from segreform.store.models.programme import Organisation, User
 from segreform.web.auth import current_user, require_role, verify_csrf
 from segreform.web.i18n import language
+from segreform.web.messages import detail as error_detail
 from segreform.web.params import RowId
 from segreform.web.people_forms import act, api, field_errors, page
 
@@ -175,7 +176,7 @@ def user_reset(request: Request, user_id: RowId, user: User = ADMIN):
             issued = people.reset(db, user_id, user.email)
             row = _user_row(db, issued.user)
     except NotFound as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+        raise HTTPException(status_code=404, detail=error_detail(exc)) from None
     return _issued_page(request, row, issued.one_time_password, "reset")
 
 

@@ -14,6 +14,7 @@ from segreform.programme.errors import BudgetExceeded, NotAllowed, NotFound, Pro
 from segreform.programme.validation import FormErrors, translated
 from segreform.store import transaction
 from segreform.web.i18n import formats_for, gettext, language
+from segreform.web.messages import detail as error_detail, user_message
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -31,7 +32,7 @@ def translator(request_or_lang) -> Callable[..., str]:
 
 def error_text(request: Request, exc: Exception) -> str:
     """An error in the reader's language: messages built with ``Message`` are translated, others shown as they are."""
-    return translated(exc.args[0] if exc.args else str(exc), translator(request)) if not isinstance(
+    return user_message(language(request), exc) if not isinstance(
         exc, FormErrors) else "; ".join(field_errors(request, exc).values())
 
 
@@ -66,7 +67,7 @@ def redirect(request: Request, path: str) -> RedirectResponse:
 
 
 def not_found(exc: NotFound):
-    raise HTTPException(status_code=404, detail=str(exc)) from None
+    raise HTTPException(status_code=404, detail=error_detail(exc)) from None
 
 
 def parse_local_deadline(text: str) -> datetime | None:
