@@ -112,7 +112,8 @@ def _install_password(db: Session) -> str:
     """This installation's demo password, made at random the first time it is needed."""
     setting = db.get(InstallSetting, PASSWORD_SETTING)
     if setting is None:
-        setting = InstallSetting(key=PASSWORD_SETTING, value=secrets.token_urlsafe(12))
+        # Random, and always of the kinds the password rule asks for (letters, digits and another character).
+        setting = InstallSetting(key=PASSWORD_SETTING, value=f"{secrets.token_urlsafe(12)}-{secrets.randbelow(90) + 10}")
         db.add(setting)
         db.flush()
     return setting.value
