@@ -169,9 +169,12 @@ def bench_battery(grid: Path, before_src: Path | None) -> None:
         print(label, results[label][0], file=sys.stderr, flush=True)
     print("| run | time s (read + indices) | peak RSS MiB | peak / input in memory | max |diff| to after |")
     print("|---|---:|---:|---:|---:|")
-    after = results["after"][1]
+    def estimates(table):  # versions before issue 12 called the column `value`
+        return table["estimate" if "estimate" in table else "value"].to_numpy()
+
+    after = estimates(results["after"][1])
     for label, (stats, table) in results.items():
-        diff = np.nanmax(np.abs(table["estimate"].to_numpy() - after["estimate"].to_numpy()))
+        diff = np.nanmax(np.abs(estimates(table) - after))
         print(f"| {label} | {stats['seconds']:.2f} (read {stats['read']:.2f}) | {stats['peak'] / 2**20:,.0f} | "
               f"{stats['peak'] / stats['input']:.1f}× of {stats['input'] / 2**20:,.0f} MiB | {diff:.1e} |")
 

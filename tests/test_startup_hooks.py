@@ -36,5 +36,8 @@ def test_the_web_app_installs_continuous_evaluation_at_start_up(tmp_path):
     _run(f"""
 from segreform.store import make_engine
 segreform.web.app.create_app(make_engine("sqlite:///{tmp_path / 'app.db'}"))
-assert AFTER_IMPORT == [rerun_on_import], AFTER_IMPORT
+# The app's barometer adds its own refresh step beside continuous evaluation; nothing is registered twice.
+assert rerun_on_import in AFTER_IMPORT, AFTER_IMPORT
+assert len(AFTER_IMPORT) == len(set(AFTER_IMPORT)), AFTER_IMPORT
+assert [hook.__name__ for hook in AFTER_IMPORT if hook is not rerun_on_import] == ["_refresh_after_import"], AFTER_IMPORT
 """)

@@ -100,6 +100,8 @@ class Barometer:
         # Run on every new snapshot in the background before it is served (the web app pre-renders pages).
         self.prepare: list = []
         _LIVE_BAROMETERS.add(self)
+        # Registered by the first live barometer, not at import: importing a module switches nothing on.
+        on_import(_refresh_after_import)
 
     # -- cache control -------------------------------------------------------------------------------
     def _current_stamp(self):
@@ -205,8 +207,6 @@ def _refresh_after_import(engine: Engine, result) -> None:
             barometer._stamp_checked = float("-inf")
     return None
 
-
-on_import(_refresh_after_import)
 
 
 class _Snapshot:

@@ -2,7 +2,7 @@
  * Data come from the JSON block #multiscalar-data rendered into the page; geometry from the map API. */
 "use strict";
 (function () {
-  const PLOTLY_CONFIG = { responsive: true, displaylogo: false };
+  const PLOTLY_CONFIG = { responsive: true, displaylogo: false, topojsonURL: "/static/topojson/" };
   const SEQUENTIAL = [[0, "#ffffcc"], [0.25, "#fed976"], [0.5, "#fd8d3c"], [0.75, "#e31a1c"], [1, "#800026"]];
   const lang = document.documentElement.lang || "sv";
   const percent = new Intl.NumberFormat(lang === "sv" ? "sv-SE" : "en-GB", { style: "percent", maximumFractionDigits: 1 });
