@@ -115,16 +115,26 @@ def chromium_browser():
 
 
 @contextmanager
-def serve_app(engine):
-    """Serve the web app on ``engine`` with uvicorn on a free loopback port; yields its base URL."""
+def serve_app(engine, warm: bool = False):
+    """Serve the web app on ``engine`` with uvicorn on a free loopback port; yields its base URL.
+
+    ``warm=True`` first runs the cache warm-up that ``segreform serve`` starts (map layers, police overlay,
+    multi-scalar profiles, pre-rendered kommun pages) and waits for it, so that a browser meets the app as a
+    visitor of a running server does, not a cold process computing everything on its first page.
+    """
     import uvicorn
 
-    from segreform.web.app import create_app
+    from segreform.web.app import create_app, warm_up
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning"))
+    app = create_app(engine)
+    if warm:
+        warming = warm_up(app)
+        warming.join(timeout=900)
+        assert not warming.is_alive(), "the cache warm-up did not finish within 15 minutes"
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -56,6 +56,7 @@ def embedded_engine(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def live_server(embedded_engine, app_server):
-    """The app served by uvicorn on a free local port, for the browser; yields its base URL."""
-    with app_server(embedded_engine) as url:
+    """The app served by uvicorn on a free local port, for the browser, warmed up as ``serve`` does; yields its
+    base URL."""
+    with app_server(embedded_engine, warm=True) as url:
         yield url

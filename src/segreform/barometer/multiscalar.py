@@ -15,6 +15,7 @@ neighbourhood is the RegSO itself: the profile starts at the RegSO level, not at
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -56,9 +57,20 @@ def locations() -> pd.DataFrame:
     return merged.reset_index(drop=True)
 
 
-@lru_cache(maxsize=1)
+_NATIONAL_LOCK = threading.Lock()
+
+
 def national() -> dict:
-    """Shares for every RegSO and k, and the per-kommun profiles (computed once per process)."""
+    """Shares for every RegSO and k, and the per-kommun profiles (computed once per process).
+
+    A request that arrives while the warm-up computes them waits for that one computation instead of starting
+    a second one on the same cores."""
+    with _NATIONAL_LOCK:
+        return _national()
+
+
+@lru_cache(maxsize=1)
+def _national() -> dict:
     frame = locations()
     counts = frame[list(GROUPS)].to_numpy(dtype=float)
     x, y = frame["x"].to_numpy(), frame["y"].to_numpy()

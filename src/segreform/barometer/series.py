@@ -9,7 +9,10 @@ chart and is the base year of the trend.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 
+import numpy as np
 import pandas as pd
 
 from segreform.barometer import indicators as registry
@@ -56,13 +59,44 @@ def trend(years: list[int], values: list[float], direction: str, start: int = PR
     return {**result, "verdict": verdict}
 
 
+_DERIVED: OrderedDict[tuple[int, str], tuple[pd.DataFrame, object]] = OrderedDict()
+_DERIVED_LOCK = threading.Lock()
+_DERIVED_SIZE = 1024  # frames of a snapshot (about 60 indicators x 3 levels), with room for the next one
+
+
+def _derived(frame: pd.DataFrame, kind: str, compute):
+    """``compute(frame)``, kept while ``frame`` (a snapshot's cached table) is: a kommun page reads the same
+    tables for every kommun, so each is grouped once instead of filtered on every page."""
+    key = (id(frame), kind)
+    with _DERIVED_LOCK:
+        hit = _DERIVED.get(key)
+        if hit is not None and hit[0] is frame:
+            _DERIVED.move_to_end(key)
+            return hit[1]
+    value = compute(frame)
+    with _DERIVED_LOCK:
+        _DERIVED[key] = (frame, value)  # the frame is held so that its id is not reused while cached
+        while len(_DERIVED) > _DERIVED_SIZE:
+            _DERIVED.popitem(last=False)
+    return value
+
+
+def _by_code(values: pd.DataFrame) -> dict[str, tuple[list[int], list[float]]]:
+    known = values[values["value"].notna()].sort_values(["code", "year"], kind="stable")
+    codes = known["code"].to_numpy()
+    years = known["year"].to_numpy().astype(int)
+    numbers = known["value"].to_numpy(dtype=float)
+    if not len(codes):
+        return {}
+    starts = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1, len(codes)]
+    return {str(codes[a]): (years[a:b].tolist(), numbers[a:b].tolist()) for a, b in zip(starts[:-1], starts[1:])}
+
+
 def _line(values: pd.DataFrame, code: str, name: str) -> dict | None:
-    own = values[values["code"] == code].sort_values("year")
-    own = own[own["value"].notna()]
-    if own.empty:
+    found = _derived(values, "by_code", _by_code).get(code)
+    if found is None:
         return None
-    return {"code": code, "name": name, "years": own["year"].astype(int).tolist(),
-            "values": [float(v) for v in own["value"]]}
+    return {"code": code, "name": name, "years": list(found[0]), "values": list(found[1])}
 
 
 def kommun_series(data, code: str, lang: str, nation_name: str, compare: tuple[str, ...] = ()) -> list[dict]:
@@ -103,31 +137,41 @@ def kommun_series(data, code: str, lang: str, nation_name: str, compare: tuple[s
 
 
 def _outcome_group(data, code: str, lang: str, nation_name: str, compare: tuple[str, ...]) -> dict | None:
-    frame = data.observations
-    stored = frame[frame["variable"].isin(list(OUTCOME_DATASET_VARIABLES))]
-    if stored.empty:
+    stored = _derived(data.observations, "outcomes", _outcome_tables)
+    if not stored:
         return None
     names = data.area_names
     items = []
     for variable, label in OUTCOME_DATASET_VARIABLES.items():
-        rows = stored[stored["variable"] == variable].rename(columns={"area_code": "code"})
-        kommun_rows = rows[rows["level"] == "kommun"]
+        if variable not in stored:
+            continue
+        kommun_rows, riket_rows, source, dataset = stored[variable]
         own = _line(kommun_rows, code, names.get(code, code))
         if own is None:
             continue
         lines = [own] + [line for other in compare if (line := _line(kommun_rows, other, names.get(other, other)))]
-        nation = _line(rows[rows["level"] == "riket"], "00", nation_name)
+        nation = _line(riket_rows, "00", nation_name)
         if nation:
             lines.append(nation)
-        source = str(rows["source"].iloc[0]) if "source" in rows.columns else ""
         items.append({
             "id": variable, "label": label.get(lang) or label["sv"], "measures": "", "unit": "index 0–1",
-            "direction": "higher_is_worse", "source": source, "dataset": str(rows["dataset"].iloc[0]),
+            "direction": "higher_is_worse", "source": source, "dataset": dataset,
             "lines": lines, "trend": trend(own["years"], own["values"], "higher_is_worse"),
         })
     if not items:
         return None
     return {"key": "segregation", "label": OUTCOME_GROUP.get(lang) or OUTCOME_GROUP["sv"], "indicators": items}
+
+
+def _outcome_tables(frame: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, pd.DataFrame, str, str]]:
+    """Per stored outcome variable: its kommun rows, its Riket rows, its source and its dataset."""
+    stored = frame[frame["variable"].isin(list(OUTCOME_DATASET_VARIABLES))].rename(columns={"area_code": "code"})
+    tables = {}
+    for variable, rows in stored.groupby("variable", sort=False):
+        source = str(rows["source"].iloc[0]) if "source" in rows.columns else ""
+        tables[str(variable)] = (rows[rows["level"] == "kommun"], rows[rows["level"] == "riket"], source,
+                                 str(rows["dataset"].iloc[0]))
+    return tables
 
 
 def chart_payload(groups: list[dict], start: int = PROGRAMME_START) -> dict:

@@ -40,7 +40,11 @@ def areas(engine: Engine, level: str, version: str | None = None) -> pd.DataFram
 def _frame(engine: Engine, query, columns: list[str]) -> pd.DataFrame:
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    return pd.DataFrame(rows, columns=columns)
+    # Column by column: given the Row objects, pandas probes each one for attributes, and every probe goes
+    # through SQLAlchemy's missing-key path (this was most of the barometer's start-up time).
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(dict(zip(columns, zip(*rows))), columns=columns)
 
 
 def with_units(query):

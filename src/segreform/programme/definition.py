@@ -28,7 +28,6 @@ from segreform.store.models.programme import (
     FocusArea,
     ProgrammeYear,
     Reform,
-    ReformBudgetLine,
 )
 from segreform.store.models.programme_definition import ProgrammeDefinition
 
@@ -214,7 +213,7 @@ def load_bundled(engine: Engine, actor: str = "seed") -> LoadSummary:
 
 def write_definition(db: Session, data: dict, *, source_file: str, actor: str) -> LoadSummary:
     """Insert or update everything the (validated) definition holds, in the caller's transaction."""
-    from segreform.programme.seeding import _check_lines_within_frames, _upsert, ensure_organisation
+    from segreform.programme.seeding import _upsert, ensure_organisation, store_budget_lines
 
     validate(data, source_file)
     code = data["code"]
@@ -234,16 +233,7 @@ def write_definition(db: Session, data: dict, *, source_file: str, actor: str) -
                 focus_area_code=row["focus_area"], agency_code=row["agency"], source=source_file, status="planned",
                 keep=("status",))
     db.flush()
-    lines = _budget_lines(data)
-    existing = {(line.reform_code, line.year): line for line in db.scalars(select(ReformBudgetLine))}
-    for (reform, year), amount in lines.items():
-        line = existing.get((reform, year))
-        if line is None:
-            db.add(ReformBudgetLine(reform_code=reform, year=year, amount_ore=amount))
-        else:
-            line.amount_ore = amount
-    db.flush()
-    _check_lines_within_frames(db)
+    store_budget_lines(db, _budget_lines(data))
     rules = {key: copy.deepcopy(data[key]) for key in ("eligibility", "need", "selection", "rubric")}
     row = db.get(ProgrammeDefinition, code)
     values = dict(name=data["name"]["sv"] + " / " + data["name"]["en"], schema_version=data["schema_version"],

@@ -45,6 +45,20 @@ class MeetingFields:
     participants: list[str]
 
 
+def _checked_day(value: str | date | None, field: str, errors: list[FieldError]) -> date | None:
+    """The date typed in ``field`` (ISO), or None with the reason appended to ``errors``."""
+    day = value if isinstance(value, date) else None
+    if day is None:
+        try:
+            day = date.fromisoformat(str(value or "").strip())
+        except ValueError:
+            errors.append(FieldError(field, "enter a date (YYYY-MM-DD)"))
+    if day is not None and not 1990 <= day.year <= 2100:
+        errors.append(FieldError(field, "the year must be between %(low)s and %(high)s", low=1990, high=2100))
+        return None
+    return day
+
+
 def check_meeting(*, level: str, title: str, held_on: str | date | None, agenda: str = "", minutes: str = "",
                   decisions: str = "", participants: str | list[str] = "") -> MeetingFields:
     """Validate a meeting's fields as typed; every error at once (:class:`FieldErrors`)."""
@@ -53,14 +67,7 @@ def check_meeting(*, level: str, title: str, held_on: str | date | None, agenda:
         errors.append(FieldError("level", "choose a level"))
     if not title.strip():
         errors.append(FieldError("title", "enter a title"))
-    day = held_on if isinstance(held_on, date) else None
-    if day is None:
-        try:
-            day = date.fromisoformat(str(held_on or "").strip())
-        except ValueError:
-            errors.append(FieldError("held_on", "enter a date (YYYY-MM-DD)"))
-    if day is not None and not 1990 <= day.year <= 2100:
-        errors.append(FieldError("held_on", "the year must be between %(low)s and %(high)s", low=1990, high=2100))
+    day = _checked_day(held_on, "held_on", errors)
     if errors:
         raise FieldErrors(errors)
     people = participants if isinstance(participants, list) else participants.replace("\n", ",").split(",")
@@ -95,14 +102,7 @@ def check_action(*, description: str, owner: str, due_on: str | date | None) -> 
         errors.append(FieldError("description", "describe the action"))
     if not owner.strip():
         errors.append(FieldError("owner", "every action item needs an owner"))
-    day = due_on if isinstance(due_on, date) else None
-    if day is None:
-        try:
-            day = date.fromisoformat(str(due_on or "").strip())
-        except ValueError:
-            errors.append(FieldError("due_on", "enter a date (YYYY-MM-DD)"))
-    if day is not None and not 1990 <= day.year <= 2100:
-        errors.append(FieldError("due_on", "the year must be between %(low)s and %(high)s", low=1990, high=2100))
+    day = _checked_day(due_on, "due_on", errors)
     if errors:
         raise FieldErrors(errors)
     return description.strip(), owner.strip(), day

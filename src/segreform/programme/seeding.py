@@ -96,15 +96,7 @@ def seed_programme(engine: Engine, folder: Path | None = None) -> SeedSummary:
                     title_en=row["title_en"], focus_area_code=row["focus_area"], agency_code=row["agency"],
                     source="seed/programme.yaml", status="planned", keep=("status",))
         db.flush()
-        existing = {(line.reform_code, line.year): line for line in db.scalars(select(ReformBudgetLine))}
-        for (reform, year), amount in lines.items():
-            line = existing.get((reform, year))
-            if line is None:
-                db.add(ReformBudgetLine(reform_code=reform, year=year, amount_ore=amount))
-            else:
-                line.amount_ore = amount
-        db.flush()
-        _check_lines_within_frames(db)
+        store_budget_lines(db, lines)
         seed_agencies(db)
         return SeedSummary(
             years=len(spec["years"]), focus_areas=len(spec["focus_areas"]),
@@ -165,6 +157,19 @@ def _read_budget_lines(path: Path) -> dict[tuple[str, int], int]:
                 raise InvalidInput(f"{path.name} row {number}", "needs reform, year and a whole amount_sek") from None
             lines[key] = amount
     return lines
+
+
+def store_budget_lines(db: Session, lines: dict[tuple[str, int], int]) -> None:
+    """Insert or update each reform's budget line per year (öre), then check every year stays within its frame."""
+    existing = {(line.reform_code, line.year): line for line in db.scalars(select(ReformBudgetLine))}
+    for (reform, year), amount in lines.items():
+        line = existing.get((reform, year))
+        if line is None:
+            db.add(ReformBudgetLine(reform_code=reform, year=year, amount_ore=amount))
+        else:
+            line.amount_ore = amount
+    db.flush()
+    _check_lines_within_frames(db)
 
 
 def _check_lines_within_frames(db: Session) -> None:
