@@ -89,10 +89,9 @@ def select_applications(candidates: list[Candidate], constraints: Constraints, p
     rank = {int(i): r + 1 for r, i in enumerate(order)}
     limits = limit_positions(model, best)
     decisions = []
+    alternatives = solver.solve_flips(model.scores, best)
     for i, candidate in enumerate(tqdm(candidates, desc="explaining", unit="application", disable=not progress)):
-        flipped = best.copy()
-        flipped[i] = 1 - flipped[i]
-        pinned = solver.solve(model.scores, {i: int(flipped[i])}, warm=flipped)
+        pinned = alternatives[i]
         reason = _reason(i, candidate, best, pinned, model, best_total, rank, constraints, limits)
         decisions.append(Decision(candidate.application_id, candidate.label, bool(best[i]),
                                   explanations.english(reason), reason))

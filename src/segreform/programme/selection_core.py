@@ -21,7 +21,8 @@ import copy
 import numpy as np
 from scipy.optimize import linprog
 
-from segreform.programme.selection_search import ratio_order, search, search_draws
+from segreform.programme.selection_search import (greedy_fill, ratio_order, search, search_draws,
+                                                    search_pinned)
 
 ENUMERATION_LIMIT = 12
 NODE_LIMIT = 2_000_000
@@ -81,13 +82,8 @@ class CoreSolver:
             return None
         if order is None:
             order = np.argsort(-scores / self._greedy_weight, kind="stable")
-        for j in order:
-            if not free[j] or scores[j] <= 0:
-                continue
-            cost, count = self.costs[:, j], self.counts[:, j]
-            if np.all(spent + cost <= self.limits) and np.all(counted + count <= self.count_hi):
-                x[j] = 1
-                spent, counted = spent + cost, counted + count
+        greedy_fill(np.asarray(scores, dtype=float), self.costs, self.limits, self.counts, self.count_hi, x, free,
+                    np.asarray(order, dtype=np.int64), spent.astype(np.int64), counted.astype(np.int64))
         return x if self.feasible(x) else None
 
     # --- the solve ------------------------------------------------------------------------------
@@ -129,6 +125,45 @@ class CoreSolver:
         for d in np.flatnonzero(~complete):  # the best set the search found: a close incumbent, a small core
             chosen[d] = self._solve_hard(score_rows[d], {}, chosen[d])
         return chosen
+
+    def solve_flips(self, scores: np.ndarray, best: np.ndarray) -> list[np.ndarray | None]:
+        """For each application, an optimal 0/1 vector with that application flipped from ``best`` (None when no
+        set has it so): :meth:`solve` with one pin for each, warm-started the same way, searched in one compiled
+        call over the CPU cores."""
+        scores = np.asarray(scores, dtype=float)
+        if self.n - 1 <= ENUMERATION_LIMIT:
+            return [self.solve(scores, {i: 1 - int(best[i])}, warm=self._flipped(best, i)) for i in range(self.n)]
+        y = self.multipliers(scores)
+        values = (1 - np.asarray(best, dtype=np.int64)).astype(np.int64)
+        starts = np.zeros((self.n, self.n), dtype=np.int64)
+        has_start = np.zeros(self.n, dtype=bool)
+        capacities = np.zeros(self.n)
+        for i in range(self.n):
+            pinned = {i: int(values[i])}
+            flipped = self._flipped(best, i)
+            start = flipped if self.feasible(flipped) else self.greedy(scores, pinned)
+            if start is not None:
+                starts[i], has_start[i] = start, True
+            capacities[i] = self._capacity(y, self.limits - values[i] * self.costs[:, i],
+                                           self.count_hi - values[i] * self.counts[:, i])
+        chosen, status = search_pinned(scores, self.costs, self.limits, self.counts, self.count_hi, self.count_lo,
+                                       self._surrogate, capacities, np.arange(self.n, dtype=np.int64), values,
+                                       starts, has_start, QUICK_NODE_LIMIT)
+        answers = []
+        for i in range(self.n):
+            if status[i] == 0:
+                answers.append(chosen[i])
+            elif status[i] == 2:
+                answers.append(None)
+            else:
+                answers.append(self._solve_hard(scores, {i: int(values[i])}, starts[i] if has_start[i] else None))
+        return answers
+
+    @staticmethod
+    def _flipped(best: np.ndarray, i: int) -> np.ndarray:
+        flipped = np.asarray(best, dtype=np.int64).copy()
+        flipped[i] = 1 - flipped[i]
+        return flipped
 
     def _draw_surrogate(self, score_rows: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, float]:
         """The surrogate row for a batch of draws: the LP prices of one of a few score vectors (the decision's and

@@ -172,3 +172,65 @@ def ratio_order(scores, weights):
         else:
             ratio[i] = np.inf
     return np.argsort(-ratio, kind="mergesort")
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def search_pinned(scores, costs, limits, counts, hi, lo, weights, capacities, pin_item, pin_value, starts, has_start,
+                  node_limit):
+    """:func:`search` once per pin (application ``pin_item[t]`` held at ``pin_value[t]``, the others free), over the
+    CPU cores: the explanations' re-solves. Returns the chosen sets (pinned item included) and a status per pin:
+    0 solved, 1 node limit reached, 2 no set meets the constraints with that pin."""
+    tasks = pin_item.shape[0]
+    n = scores.shape[0]
+    chosen = np.zeros((tasks, n), np.int64)
+    status = np.zeros(tasks, np.int64)
+    for t in prange(tasks):
+        j, v = pin_item[t], pin_value[t]
+        money_left = limits - v * costs[:, j]
+        hi_left = hi - v * counts[:, j]
+        lo_left = lo - v * counts[:, j]
+        if np.any(money_left < 0) or np.any(hi_left < 0):
+            status[t] = 2
+            continue
+        free = np.concatenate((np.arange(j), np.arange(j + 1, n)))
+        sub_scores = scores[free]
+        sub_weights = weights[free]
+        start_x = starts[t][free] if has_start[t] else np.zeros(n - 1, np.int64)
+        start_value = -np.inf
+        if has_start[t]:
+            start_value = 0.0
+            for i in range(n - 1):
+                start_value += sub_scores[i] * start_x[i]
+        best, done, _ = search(sub_scores, np.ascontiguousarray(costs[:, free]), money_left,
+                               np.ascontiguousarray(counts[:, free]), hi_left, lo_left, sub_weights, capacities[t],
+                               ratio_order(sub_scores, sub_weights), start_x, start_value, node_limit)
+        if not done:
+            status[t] = 1
+        elif best[0] < 0 and not has_start[t]:
+            status[t] = 2
+        else:
+            chosen[t, j] = v
+            chosen[t][free] = best if best[0] >= 0 else start_x
+    return chosen, status
+
+
+@njit(cache=True, nogil=True)
+def greedy_fill(scores, costs, limits, counts, hi, x, free, order, spent, counted):
+    """Adds to ``x`` (in place), in ``order``, every free item worth something that still fits every row."""
+    k, m = costs.shape[0], counts.shape[0]
+    for j in order:
+        if not free[j] or scores[j] <= 0:
+            continue
+        fits = True
+        for r in range(k):
+            if spent[r] + costs[r, j] > limits[r]:
+                fits = False
+        for r in range(m):
+            if counted[r] + counts[r, j] > hi[r]:
+                fits = False
+        if fits:
+            x[j] = 1
+            for r in range(k):
+                spent[r] += costs[r, j]
+            for r in range(m):
+                counted[r] += counts[r, j]
