@@ -65,7 +65,7 @@ def select_applications(candidates: list[Candidate], constraints: Constraints, p
 
     Each explanation re-solves the programme with that application pinned in or out; the solves use
     :class:`~segreform.programme.selection_core.CoreSolver` (exact, warm-started, all re-solves in one compiled
-    call over the CPU cores), so 200 applications take about half a second on a quiet machine.
+    call over the CPU cores), so 200 applications take well under a second on a quiet machine.
 
     Raises
     ------
