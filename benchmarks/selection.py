@@ -77,20 +77,14 @@ def after_optima(candidates, constraints, draws: int) -> list[float]:
     solver = CoreSolver(model)
     best = solver.solve(model.scores)
     optima = [float(model.scores @ best)]
-    for i in range(len(candidates)):
-        flipped = best.copy()
-        flipped[i] = 1 - flipped[i]
-        alt = solver.solve(model.scores, {i: int(flipped[i])}, warm=flipped)
+    for alt in solver.solve_flips(model.scores, best):  # the explanations' path
         optima.append(float(model.scores @ alt) if alt is not None else float("nan"))
     rng = np.random.default_rng(7)
     quality = resampled_quality(candidates, draws, rng)
     need = np.array([c.need for c in candidates])
-    warm = None
-    for d in range(draws):
-        scores = 0.6 * quality[d] + 0.4 * need
-        chosen = solver.solve(scores, warm=warm)
-        optima.append(float(scores @ chosen))
-        warm = chosen
+    scores = 0.6 * quality + 0.4 * need[None, :]
+    for row, chosen in zip(scores, solver.solve_many(scores, best)):  # the stability draws' path
+        optima.append(float(row @ chosen))
     return optima
 
 

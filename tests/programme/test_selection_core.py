@@ -93,3 +93,30 @@ def test_stability_is_seeded_and_moves_only_with_reviewer_disagreement():
     assert first[2] == 1.0  # C is always in
     # B's mean is 40 (¼), 60 (½: a tie, the solver's choice) or 80 (¼): it wins at least the 80 draws, loses the 40s
     assert 0.15 < first[1] < 0.85 and first[0] + first[1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("hard", [False, True])
+def test_batched_flips_and_draws_equal_the_milp(hard):
+    # The explanations' re-solves (one pin each) and the stability draws are searched in compiled batches over the
+    # cores; each answer must still be a MILP optimum, pins respected.
+    rng = random.Random(7 + hard)
+    candidates, constraints = _instance(rng, 40, hard)
+    model = _Model(candidates, constraints)
+    solver = CoreSolver(model)
+    best = solver.solve(model.scores)
+    flips = solver.solve_flips(model.scores, best)
+    for i in range(0, 40, 3):
+        expected = model.solve({i: 1 - int(best[i])})
+        if expected is None:
+            assert flips[i] is None
+            continue
+        assert flips[i] is not None and flips[i][i] == 1 - best[i] and solver.feasible(flips[i])
+        assert float(model.scores @ flips[i]) == pytest.approx(float(model.scores @ expected), abs=1e-6)
+    rows = model.scores + np.random.default_rng(5).normal(0, 8, (12, 40))
+    chosen = solver.solve_many(rows, best)
+    for scores, got in zip(rows[::3], chosen[::3]):
+        milp = _Model(candidates, constraints)
+        milp.scores = scores
+        expected = milp.solve()
+        assert solver.feasible(got)
+        assert float(scores @ got) == pytest.approx(float(scores @ expected), abs=1e-6)

@@ -10,7 +10,7 @@ for ANY ``y ≥ 0`` (it does not rely on the LP solver's accuracy: ``U`` and ``r
 feasible incumbent of value ``L`` (greedy, or the previous draw's optimum: a warm start), an application whose flip
 costs more than ``U - L`` is fixed, because every set with it flipped is strictly worse than the incumbent. What is
 left (the "core", usually a handful of applications near the budget's edge) is enumerated exactly in integer öre,
-or, when it is larger than ``ENUMERATION_LIMIT``, handed to the MILP (``selection._Model``) with the fixings pinned.
+or, when it is larger than ``ENUMERATION_LIMIT``, handed to the MILP (``SelectionModel``) with the fixings pinned.
 So the answer is always an optimum of the same problem; tests compare it with the MILP and brute force.
 """
 
@@ -19,17 +19,21 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from numba import njit
 from scipy.optimize import linprog
+
+from segreform.programme.selection_search import (greedy_fill, ratio_order, search, search_draws,
+                                                    search_pinned)
 
 ENUMERATION_LIMIT = 12
 NODE_LIMIT = 2_000_000
 QUICK_NODE_LIMIT = 50_000
+PRICE_TRIALS = 5  # stability draws whose LP prices are tried as the surrogate, beside the decision's
+PILOT_DRAWS = 8  # draws searched with each to choose
 FIX_TOLERANCE = 1e-7  # score units (0–100 scale): a flip must lose more than this to be fixed
 
 
 class CoreSolver:
-    """Solves the selection model of :class:`segreform.programme.selection._Model` for any score vector."""
+    """Solves the :class:`~segreform.programme.selection_model.SelectionModel` for any score vector."""
 
     def __init__(self, model):
         self.model = model
@@ -55,6 +59,7 @@ class CoreSolver:
         self._multipliers: np.ndarray | None = None
         self._surrogate = np.zeros(self.n)
         self._scale = scale
+        self._surrogate_rows = np.vstack([self.costs / scale[:, None], self.counts.astype(float)])
 
     # --- exact checks in integers ---------------------------------------------------------------
 
@@ -77,13 +82,8 @@ class CoreSolver:
             return None
         if order is None:
             order = np.argsort(-scores / self._greedy_weight, kind="stable")
-        for j in order:
-            if not free[j] or scores[j] <= 0:
-                continue
-            cost, count = self.costs[:, j], self.counts[:, j]
-            if np.all(spent + cost <= self.limits) and np.all(counted + count <= self.count_hi):
-                x[j] = 1
-                spent, counted = spent + cost, counted + count
+        greedy_fill(np.asarray(scores, dtype=float), self.costs, self.limits, self.counts, self.count_hi, x, free,
+                    np.asarray(order, dtype=np.int64), spent.astype(np.int64), counted.astype(np.int64))
         return x if self.feasible(x) else None
 
     # --- the solve ------------------------------------------------------------------------------
@@ -104,11 +104,91 @@ class CoreSolver:
         else:  # the warm start (the previous draw's optimum) is usually better than greedy; greedy otherwise
             incumbents = [x for x in [self.greedy(scores, pinned)] if x is not None]
         start = max(incumbents, key=lambda x: float(scores @ x)) if incumbents else None
-        # First with the cached prices and a small node budget; when that bound is too loose for these scores,
-        # with fresh LP prices and every application the LP bound proves in or out fixed; only then the MILP.
+        # First with the cached prices and a small node budget; then the longer path (``_solve_hard``).
         found, complete = self._branch_and_bound(scores, pinned, free, start, QUICK_NODE_LIMIT)
         if complete:
             return found
+        return self._solve_hard(scores, pinned, start)
+
+    def solve_many(self, score_rows: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """An optimal 0/1 vector for each row of ``score_rows`` (one row per stability draw), each searched from the
+        feasible set ``start`` in one compiled call that spreads the draws over the CPU cores (each draw is
+        independent, and starting each from the same ``start`` makes the answer the same however the draws are
+        scheduled). A draw whose search hits the node limit is finished by :meth:`solve`'s longer path."""
+        score_rows = np.ascontiguousarray(score_rows, dtype=float)
+        start = np.asarray(start, dtype=np.int64)
+        if self.n == 0 or len(score_rows) == 0:
+            return np.zeros((len(score_rows), self.n), dtype=np.int64)
+        weights, capacity = self._draw_surrogate(score_rows, start)
+        chosen, complete, _ = search_draws(score_rows, self.costs, self.limits, self.counts, self.count_hi,
+                                           self.count_lo, weights, capacity, start, NODE_LIMIT)
+        for d in np.flatnonzero(~complete):  # the best set the search found: a close incumbent, a small core
+            chosen[d] = self._solve_hard(score_rows[d], {}, chosen[d])
+        return chosen
+
+    def solve_flips(self, scores: np.ndarray, best: np.ndarray) -> list[np.ndarray | None]:
+        """For each application, an optimal 0/1 vector with that application flipped from ``best`` (None when no
+        set has it so): :meth:`solve` with one pin for each, warm-started the same way, searched in one compiled
+        call over the CPU cores."""
+        scores = np.asarray(scores, dtype=float)
+        if self.n - 1 <= ENUMERATION_LIMIT:
+            return [self.solve(scores, {i: 1 - int(best[i])}, warm=self._flipped(best, i)) for i in range(self.n)]
+        y = self.multipliers(scores)
+        values = (1 - np.asarray(best, dtype=np.int64)).astype(np.int64)
+        starts = np.zeros((self.n, self.n), dtype=np.int64)
+        has_start = np.zeros(self.n, dtype=bool)
+        capacities = np.zeros(self.n)
+        for i in range(self.n):
+            pinned = {i: int(values[i])}
+            flipped = self._flipped(best, i)
+            start = flipped if self.feasible(flipped) else self.greedy(scores, pinned)
+            if start is not None:
+                starts[i], has_start[i] = start, True
+            capacities[i] = self._capacity(y, self.limits - values[i] * self.costs[:, i],
+                                           self.count_hi - values[i] * self.counts[:, i])
+        chosen, status = search_pinned(scores, self.costs, self.limits, self.counts, self.count_hi, self.count_lo,
+                                       self._surrogate, capacities, np.arange(self.n, dtype=np.int64), values,
+                                       starts, has_start, QUICK_NODE_LIMIT)
+        answers = []
+        for i in range(self.n):
+            if status[i] == 0:
+                answers.append(chosen[i])
+            elif status[i] == 2:
+                answers.append(None)
+            else:
+                answers.append(self._solve_hard(scores, {i: int(values[i])}, starts[i] if has_start[i] else None))
+        return answers
+
+    @staticmethod
+    def _flipped(best: np.ndarray, i: int) -> np.ndarray:
+        flipped = np.asarray(best, dtype=np.int64).copy()
+        flipped[i] = 1 - flipped[i]
+        return flipped
+
+    def _draw_surrogate(self, score_rows: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, float]:
+        """The surrogate row for a batch of draws: the LP prices of one of a few score vectors (the decision's and
+        the first draws'), whichever searches a pilot sample of draws in the fewest nodes. Every choice is exact;
+        the speed is not: measured on the benchmark, one draw's prices let nine searches in ten finish within
+        the quick node budget, another's one in four."""
+        candidates = [self.multipliers(score_rows[0])] + [self._lp_prices(row) for row in score_rows[:PRICE_TRIALS]]
+        best = None
+        pilot = score_rows[-PILOT_DRAWS:]
+        for y in candidates:
+            weights = y @ self._surrogate_rows
+            capacity = self._capacity(y, self.limits, self.count_hi)
+            _, _, nodes = search_draws(pilot, self.costs, self.limits, self.counts, self.count_hi, self.count_lo,
+                                       weights, capacity, start, QUICK_NODE_LIMIT)
+            if best is None or nodes.sum() < best[0]:
+                best = (nodes.sum(), weights, capacity)
+        return best[1], best[2]
+
+    def _capacity(self, y: np.ndarray, money_left: np.ndarray, count_hi_left: np.ndarray) -> float:
+        capacity = float(y @ np.concatenate([money_left / self._scale, count_hi_left]))
+        return capacity * (1 + 1e-9) + 1e-9  # a float surrogate must never cut off a feasible set
+
+    def _solve_hard(self, scores, pinned, start) -> np.ndarray | None:
+        """When the quick search's bound is too loose for these scores: fresh LP prices fix every application the
+        LP bound proves in or out, a longer search over the rest, and only then the MILP."""
         fixed = {**pinned, **self._fresh_prices_and_fixings(scores, pinned, start)}
         found, complete = self._branch_and_bound(scores, fixed, [j for j in range(self.n) if j not in fixed], start,
                                                  NODE_LIMIT)
@@ -122,15 +202,16 @@ class CoreSolver:
         """LP dual prices of the money and upper count rows: any non-negative vector gives a valid surrogate
         constraint, so they are computed once and reused across draws and pins (only the bound's tightness varies)."""
         if self._multipliers is None:
-            result = linprog(-scores, A_ub=self._lp_rows, b_ub=self._lp_rhs, bounds=(0, 1), method="highs")
-            k_upper = self.costs.shape[0] + self.counts.shape[0]
-            if result.status == 0:
-                y = np.maximum(-np.asarray(result.ineqlin.marginals), 0.0)[:k_upper]
-            else:
-                y = np.ones(k_upper)
-            self._multipliers = y
-            self._surrogate = y @ np.vstack([self.costs / self._scale[:, None], self.counts.astype(float)])
+            self._multipliers = self._lp_prices(scores)
+            self._surrogate = self._multipliers @ self._surrogate_rows
         return self._multipliers
+
+    def _lp_prices(self, scores: np.ndarray) -> np.ndarray:
+        result = linprog(-scores, A_ub=self._lp_rows, b_ub=self._lp_rhs, bounds=(0, 1), method="highs")
+        k_upper = self.costs.shape[0] + self.counts.shape[0]
+        if result.status != 0:
+            return np.ones(k_upper)
+        return np.maximum(-np.asarray(result.ineqlin.marginals), 0.0)[:k_upper]
 
     def _fresh_prices_and_fixings(self, scores, pinned, start) -> dict[int, int]:
         """The applications whose flip would lose more than the gap between this LP's bound and the incumbent
@@ -171,18 +252,15 @@ class CoreSolver:
             return None, True
         y = self.multipliers(scores)
         weights = self._surrogate[free_idx]
-        capacity = float(y @ np.concatenate([money_left / self._scale, count_hi_left]))
-        capacity = capacity * (1 + 1e-9) + 1e-9  # a float surrogate must never cut off a feasible set
+        capacity = self._capacity(y, money_left, count_hi_left)
         sub_scores = scores[free_idx]
-        ratio = np.where(weights > 0, sub_scores / np.maximum(weights, 1e-300), np.inf)
-        ratio = np.where(sub_scores > 0, ratio, -np.inf)
-        order = np.argsort(-ratio, kind="stable").astype(np.int64)
+        order = ratio_order(sub_scores, weights)
         start_x = start[free_idx] if start is not None else np.zeros(len(free), dtype=np.int64)
         start_value = float(sub_scores @ start_x) if start is not None else -np.inf
-        best, complete = _search(sub_scores, np.ascontiguousarray(self.costs[:, free_idx]),
-                                 money_left.astype(np.int64), np.ascontiguousarray(self.counts[:, free_idx]), count_hi_left.astype(np.int64),
-                                 count_lo_left.astype(np.int64), weights, capacity, order, start_x.astype(np.int64),
-                                 start_value, node_limit)
+        best, complete, _ = search(sub_scores, np.ascontiguousarray(self.costs[:, free_idx]),
+                                   money_left.astype(np.int64), np.ascontiguousarray(self.counts[:, free_idx]),
+                                   count_hi_left.astype(np.int64), count_lo_left.astype(np.int64), weights, capacity,
+                                   order, start_x.astype(np.int64), start_value, node_limit)
         if not complete:
             return None, False
         if best[0] < 0:  # no feasible set at all
@@ -209,129 +287,3 @@ class CoreSolver:
         best = masks[int(np.argmax(values))]
         base[free_idx] = best
         return base
-
-
-def reduced_full(n: int, free: np.ndarray, reduced: np.ndarray) -> np.ndarray:
-    full = np.zeros(n)
-    full[free] = reduced
-    return full
-
-
-@njit(cache=True)
-def _search(scores, costs, money_left, counts, hi_left, lo_left, weights, capacity, order, start_x, start_value,
-            node_limit):
-    """Depth-first branch and bound over items in ``order`` (best score per surrogate weight first).
-
-    Bound: the value so far plus the fractional (Dantzig) knapsack on the surrogate row ``weights·x ≤ capacity``
-    over the items still open that fit every row now. Returns (best 0/1 vector or [-1], finished within the limit).
-    A node is pruned unless it can beat the best set found by more than 1e-9; the incumbent ``start_x`` is kept
-    on ties, so the answer is an optimum."""
-    n = order.shape[0]
-    k = costs.shape[0]
-    m = counts.shape[0]
-    x = np.zeros(n, np.int64)
-    best = start_x.copy()
-    best_value = start_value
-    found = start_value > -np.inf
-    state = np.zeros(n + 1, np.int64)
-    spent = np.zeros(k, np.int64)
-    counted = np.zeros(m, np.int64)
-    value = 0.0
-    used = 0.0
-    nodes = 0
-    # suffix[r, t]: how much the items from position t on could still add to count row r (for the minimums)
-    suffix = np.zeros((m, n + 1), np.int64)
-    for t in range(n - 1, -1, -1):
-        for r in range(m):
-            suffix[r, t] = suffix[r, t + 1] + counts[r, order[t]]
-    d = 0
-    while d >= 0:
-        if d == n:
-            ok = True
-            for r in range(m):
-                if counted[r] < lo_left[r]:
-                    ok = False
-                    break
-            if ok and value > best_value + 1e-9:
-                best_value = value
-                best[:] = x
-                found = True
-            d -= 1
-            continue
-        j = order[d]
-        st = state[d]
-        if st == 0:
-            nodes += 1
-            if nodes > node_limit:
-                return best, False
-            reachable = True
-            for r in range(m):
-                if counted[r] + suffix[r, d] < lo_left[r]:
-                    reachable = False
-                    break
-            if not reachable:
-                d -= 1
-                continue
-            # the bound
-            bound = value
-            left = capacity - used
-            for t in range(d, n):
-                i = order[t]
-                if scores[i] <= 0:
-                    break
-                fits = True
-                for r in range(k):
-                    if spent[r] + costs[r, i] > money_left[r]:
-                        fits = False
-                        break
-                if not fits:
-                    continue
-                if weights[i] <= left:
-                    bound += scores[i]
-                    left -= weights[i]
-                else:
-                    bound += scores[i] * left / weights[i]
-                    break
-            if bound <= best_value + 1e-9:
-                d -= 1
-                continue
-            state[d] = 1
-            fits = True
-            for r in range(k):
-                if spent[r] + costs[r, j] > money_left[r]:
-                    fits = False
-                    break
-            if fits:
-                for r in range(m):
-                    if counted[r] + counts[r, j] > hi_left[r]:
-                        fits = False
-                        break
-            if fits:
-                x[j] = 1
-                for r in range(k):
-                    spent[r] += costs[r, j]
-                for r in range(m):
-                    counted[r] += counts[r, j]
-                value += scores[j]
-                used += weights[j]
-                state[d + 1] = 0
-                d += 1
-                continue
-            st = 1
-        if st == 1:
-            if x[j] == 1:
-                x[j] = 0
-                for r in range(k):
-                    spent[r] -= costs[r, j]
-                for r in range(m):
-                    counted[r] -= counts[r, j]
-                value -= scores[j]
-                used -= weights[j]
-            state[d] = 2
-            state[d + 1] = 0
-            d += 1
-            continue
-        d -= 1
-    if not found:
-        best[0] = -1
-    return best, True

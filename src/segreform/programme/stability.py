@@ -2,16 +2,17 @@
 
 Each draw resamples, for every application, its reviewers' scores with replacement (as many as it has), takes
 the mean, recombines it with the measured need by the programme's weights, and solves the selection again
-exactly (:class:`~segreform.programme.selection_core.CoreSolver`, warm-started from the previous draw). The share
-of draws in which an application is selected is its probability of selection. Seeded: the same run gives the same
-numbers. An application with one reviewer has no spread to resample, so only the others' draws move it.
+exactly (:class:`~segreform.programme.selection_core.CoreSolver`, every draw searched from the decision's own
+selection, the draws spread over the CPU cores). The share of draws in which an application is selected is its
+probability of selection. Seeded: the same run gives the same numbers, however the draws are scheduled. An
+application with one reviewer has no spread to resample, so only the others' draws move it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from segreform.programme.selection import Candidate, Constraints, _Model
+from segreform.programme.selection_model import Candidate, Constraints, SelectionModel
 from segreform.programme.selection_core import CoreSolver
 
 
@@ -37,20 +38,15 @@ def selection_probabilities(candidates: list[Candidate], constraints: Constraint
     """The share of bootstrap draws in which each candidate is selected (same order as ``candidates``)."""
     if not candidates or draws <= 0:
         return np.zeros(len(candidates))
-    model = _Model(candidates, constraints)
+    model = SelectionModel(candidates, constraints)
     solver = CoreSolver(model)
     rng = np.random.default_rng(seed)
     need = np.array([c.need or 0.0 for c in candidates])
     quality = resampled_quality(candidates, draws, rng)
     # Candidates without reviewer scores keep their objective as given (e.g. built by hand in a script).
     plain = np.array([not c.reviewer_scores for c in candidates])
-    selected = np.zeros(len(candidates))
-    warm = None
-    for d in range(draws):
-        scores = np.where(plain, model.scores, quality_weight * quality[d] + need_weight * need)
-        chosen = solver.solve(scores, warm=warm)
-        if chosen is None:
-            continue
-        selected += chosen
-        warm = chosen
-    return selected / draws
+    scores = np.where(plain[None, :], model.scores[None, :], quality_weight * quality + need_weight * need[None, :])
+    start = solver.solve(model.scores)
+    if start is None:  # no set meets the constraints, whatever the scores
+        return np.zeros(len(candidates))
+    return solver.solve_many(scores, start).sum(axis=0) / draws
