@@ -11,12 +11,10 @@ see :data:`MISSING_MARKERS`.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import itertools
-from array import array
 import re
-from dataclasses import dataclass, field
+import unicodedata
+from array import array
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterator
 
@@ -26,11 +24,15 @@ from sqlalchemy import Engine
 
 from segreform.data import numbers
 from segreform.data.errors import DataInputError, Problem
-from segreform.data.numbers import NumberError, NumberFormat
 from segreform.data.geography import LabelIndex, normalise_label
+from segreform.data.numbers import NumberError, NumberFormat
+from segreform.data.px_csv import PxRow, PxTable, YearColumn, decode, read_px_csv, stream_px_csv
 from segreform.data.writer import (
-    OBSERVATION_COLUMNS, ImportResult, ObservationChunks, Release, sha256_of_file, write_release,
+    ImportResult, ObservationChunks, Release, sha256_of_file, write_release,
 )
+
+__all__ = ["MISSING_MARKERS", "USER_FILE_SOURCE", "PxRow", "PxTable", "YearColumn", "decode", "import_px",
+           "parse_number", "px_release", "read_px_csv", "slug", "stream_px_csv"]
 
 MISSING_MARKERS = {
     "..": "data not available, or too uncertain to publish",
@@ -40,218 +42,13 @@ MISSING_MARKERS = {
 }
 USER_FILE_SOURCE = "unknown (user's file)"
 """Source and licence of a file that names neither, unless the user states them (--source, --licence)."""
-_YEAR_HEADING = re.compile(r"^(?:(?P<content>.*\S)\s+)?(?P<year>(?:19|20)\d{2})$")
-_LINE_END = re.compile(r"\r+\n?")
 _UPDATED = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:\s+(\d{2}:\d{2}))?")
-
-
-@dataclass
-class YearColumn:
-    index: int
-    heading: str
-    content: str | None
-    year: int
-
-
-@dataclass
-class PxRow:
-    line: int
-    region: str
-    dimensions: tuple[str, ...]
-    cells: list[str]
-
-
-@dataclass
-class PxTable:
-    """A parsed PX-Web CSV export, before any mapping to codes."""
-
-    source: str
-    header: list[str]
-    region_heading: str
-    dimension_headings: list[str]
-    year_columns: list[YearColumn]
-    rows: list[PxRow]
-    footer_notes: list[str] = field(default_factory=list)
-    footer_fields: dict[str, str] = field(default_factory=dict)
 
 
 def slug(text: str) -> str:
     """A variable-name-safe version of ``text``: lower case ASCII, words joined by underscores (å/ä → a, ö → o)."""
-    import unicodedata
-
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "_", ascii_text.casefold()).strip("_")
-
-
-def decode(data: bytes, source: str, encoding: str = "utf-8") -> str:
-    """Decode ``data`` strictly; a wrong encoding is reported with the line and column of the first bad byte."""
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise _undecodable(source, line, column, data[exc.start], encoding) from None
-    if data.startswith(codecs.BOM_UTF8) and not _is_utf8(encoding):
-        raise _utf8_bom_refused(source, encoding)
-    if not _is_utf8(encoding):
-        for number, raw in enumerate(data.splitlines(), start=1):
-            _refuse_utf8_line_read_as_another(raw, source, number, encoding)
-    # Windows exports from PX-Web end lines with "\r\r\n"; one newline per physical line keeps line numbers true.
-    return re.sub(r"\r+\n?", "\n", text.lstrip("\ufeff"))
-
-
-def _undecodable(source: str, line: int, column: int, byte: int, encoding: str) -> DataInputError:
-    return DataInputError(
-        Problem(source, line, None, f"byte 0x{byte:02x} at column {column} is not valid {encoding}"),
-        hint="SCB offers UTF-8 and 'ANSI' (Windows-1252) exports: re-export as UTF-8, or pass --encoding cp1252.",
-    )
-
-
-def _is_utf8(encoding: str) -> bool:
-    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-
-
-_UTF8_HINT = "Drop --encoding (or pass --encoding utf-8): the file is UTF-8."
-
-
-def _utf8_bom_refused(source: str, encoding: str) -> DataInputError:
-    return DataInputError(Problem(source, 1, None, f"the file starts with a UTF-8 byte-order mark, but "
-                                                   f"--encoding {encoding} was given"), hint=_UTF8_HINT)
-
-
-def _refuse_utf8_line_read_as_another(raw: bytes, source: str, number: int, encoding: str) -> None:
-    """A UTF-8 file decoded as cp1252/latin-1 "works" but garbles every å, ä, ö: refuse it instead.
-
-    A line in a single-byte encoding with any letter beyond ASCII is almost never valid UTF-8, so a line whose
-    bytes are valid UTF-8 and read differently as ``encoding`` is UTF-8.
-    """
-    if raw.isascii():
-        return
-    try:
-        as_utf8 = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return
-    text = raw.decode(encoding, errors="replace")
-    if as_utf8 != text:
-        raise DataInputError(Problem(source, number, None,
-                                     f"read as {encoding} this line says {text.strip()[:60]!r}: the file is UTF-8, "
-                                     "and its names would be stored garbled"), hint=_UTF8_HINT)
-
-
-def _decoded_lines(path: Path, source: str, encoding: str) -> Iterator[str]:
-    """The file's lines decoded strictly, one at a time (as :func:`decode` does for a whole text)."""
-    utf8 = _is_utf8(encoding)
-    with path.open("rb") as stream:
-        for number, raw in enumerate(stream, start=1):
-            if number == 1 and raw.startswith(codecs.BOM_UTF8) and not utf8:
-                raise _utf8_bom_refused(source, encoding)
-            try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise _undecodable(source, number, exc.start + 1, raw[exc.start], encoding) from None
-            if not utf8:
-                _refuse_utf8_line_read_as_another(raw, source, number, encoding)
-            if number == 1:
-                text = text.lstrip("\ufeff")
-            yield _LINE_END.sub("\n", text)
-
-
-def _numbered_records(path: Path, source: str, encoding: str) -> Iterator[tuple[int, list[str]]]:
-    """CSV records with the physical line each starts on (quoted fields may span lines), read as a stream."""
-    lines = _decoded_lines(path, source, encoding)
-    first = next(lines, None)
-    if first is None:
-        raise DataInputError(Problem(source, 1, None, "the file is empty"))
-    delimiter = max([",", ";", "\t"], key=first.count)
-    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
-    start = 1
-    try:
-        for record in reader:
-            yield start, record
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise DataInputError(Problem(source, reader.line_num, None, f"malformed CSV: {exc}")) from None
-
-
-def read_px_csv(path: str | Path, encoding: str = "utf-8") -> PxTable:
-    """Parse a PX-Web CSV export (no database needed); raise :class:`DataInputError` listing every problem."""
-    table, rows = stream_px_csv(path, encoding)
-    table.rows = list(rows)
-    return table
-
-
-def stream_px_csv(path: str | Path, encoding: str = "utf-8") -> tuple[PxTable, Iterator[PxRow]]:
-    """The export's header as a :class:`PxTable` without rows, and its body rows one at a time.
-
-    Memory does not grow with the file. The footer fields of the table are filled in once the rows are
-    exhausted; a :class:`DataInputError` listing every malformed row is raised at the end of the rows.
-    """
-    path = Path(path)
-    source = path.name
-    records = _numbered_records(path, source, encoding)
-    header_line, header = next(records)
-    header = [h.strip() for h in header]
-    year_columns = [
-        YearColumn(i, h, m.group("content"), int(m.group("year")))
-        for i, h in enumerate(header) if (m := _YEAR_HEADING.match(h))
-    ]
-    if not year_columns:
-        raise DataInputError(Problem(source, header_line, None,
-                                     f"no year columns in the header {header!r}"),
-                             hint="Expected headings like '2022' or 'Antal 2020' (PX-Web: time in the heading).")
-    year_index = {c.index for c in year_columns}
-    other = [i for i in range(len(header)) if i not in year_index]
-    if not other:
-        raise DataInputError(Problem(source, header_line, None, "no region column before the year columns"))
-    named_region = [i for i in other if header[i].casefold() in ("region", "område", "area")]
-    region_index = named_region[0] if named_region else other[0]
-    dimension_indexes = [i for i in other if i != region_index]
-    table = PxTable(source, header, header[region_index], [header[i] for i in dimension_indexes], year_columns, [])
-    return table, _body_rows(table, records, region_index, dimension_indexes)
-
-
-def _body_rows(table: PxTable, records, region_index: int, dimension_indexes: list[int]) -> Iterator[PxRow]:
-    source, header, year_columns = table.source, table.header, table.year_columns
-    problems: list[Problem] = []
-    for line, record in records:
-        if not any(cell.strip() for cell in record):
-            break
-        if len(record) != len(header):
-            problems.append(Problem(source, line, None,
-                                    f"expected {len(header)} fields as in the header, found {len(record)}"))
-            continue
-        region = record[region_index]
-        if not region.strip():
-            problems.append(Problem(source, line, header[region_index] or "region", "empty region label"))
-            continue
-        yield PxRow(line, region, tuple(record[i].strip() for i in dimension_indexes),
-                    [record[c.index] for c in year_columns])
-    if problems:
-        raise DataInputError(problems)
-    table.footer_notes, table.footer_fields = _footer([record for _, record in records])
-
-
-def _footer(records: list[list[str]]) -> tuple[list[str], dict[str, str]]:
-    """PX-Web footers: free notes first, then "Key:" cells each followed by value lines."""
-    notes: list[str] = []
-    fields: dict[str, str] = {}
-    key: str | None = None
-    for record in records:
-        cells = [c.strip() for c in record if c.strip()]
-        if not cells:
-            key = None
-            continue
-        first = cells[0]
-        if first.endswith(":") and len(first) < 60:
-            key = first[:-1].strip()
-            fields.setdefault(key, "")
-            continue
-        text = " ".join(cells)
-        if key is None:
-            notes.append(text)
-        else:
-            fields[key] = (fields[key] + "\n" + text).strip()
-    return notes, fields
 
 
 def parse_number(cell: str, number_format: NumberFormat | None = None) -> float:
@@ -304,18 +101,19 @@ def px_release(
     # writer stores them.
     table, rows = stream_px_csv(path, encoding=encoding)
     first_line: dict[str, int] = {}
-    dimension_values = [set() for _ in table.dimension_headings]
+    normalised: dict[str, str] = {}  # per distinct label, not per row
     combinations: dict[tuple[str, ...], None] = {}
     row_keys = array("q")  # one hash per row: 8 bytes, however wide the row
-    first_dimensions: tuple[str, ...] | None = None
     for row in rows:
-        first_line.setdefault(row.region, row.line)
-        if first_dimensions is None:
-            first_dimensions = row.dimensions
-        for values, value in zip(dimension_values, row.dimensions):
-            values.add(value)
+        key = normalised.get(row.region)
+        if key is None:
+            first_line[row.region] = row.line
+            key = normalised[row.region] = normalise_label(row.region)
         combinations[row.dimensions] = None
-        row_keys.append(hash((normalise_label(row.region), row.dimensions)))
+        row_keys.append(hash((key, row.dimensions)))
+    del normalised
+    dimension_values = [set(values) for values in zip(*combinations)] or [set() for _ in table.dimension_headings]
+    first_dimensions = next(iter(combinations), None)
     labels = list(first_line)
     resolution = LabelIndex(engine).resolve(labels, level=level, version=geography_version)
     problems: list[Problem] = []
@@ -375,41 +173,48 @@ def px_release(
     areas = pd.DataFrame([(m.level, m.version, m.code) for m in matched],
                          columns=["area_level", "area_version", "area_code"])
 
-    def read() -> Iterator[pd.DataFrame]:
-        """The values, a chunk at a time; the missing-value markers met are recorded in the metadata."""
+    # Per label and per dimension combination, what every row of it stores: looked up once per row, not per cell.
+    places = {label: (m.level, m.version, m.code, m.relation) for label, m in resolution.matches.items()}
+    column_variables = {dims: [names[(column.content, dims)] for column in table.year_columns] for dims in combinations}
+
+    def read() -> Iterator[list[tuple]]:
+        """The values as records in :data:`~segreform.data.writer.OBSERVATION_COLUMNS` order, a chunk at a time; the missing-value
+        markers met are recorded in the metadata."""
         _table, body = stream_px_csv(path, encoding=encoding)
         problems: list[Problem] = []
         records: list[tuple] = []
         markers = metadata["missing_markers"]
+        columns = table.year_columns
         # A cell's reading depends on its text alone (the number format is fixed for the file), and an export
         # repeats few distinct texts (counts): each is parsed once. Problems are not kept (they name the line).
         readings: dict[str, tuple[float | None, str | None]] = {}
         for row in body:
-            match = resolution.matches.get(row.region)
-            for column, cell in zip(table.year_columns, row.cells):
+            place = places.get(row.region)
+            for column, variable, cell in zip(columns, column_variables[row.dimensions], row.cells):
                 reading = readings.get(cell)
                 if reading is None:
                     value, marker, problem = _cell_value(table, row, column, cell, number_format)
                     if problem is not None:
                         problems.append(problem)
                         continue
+                    if marker is not None:
+                        markers[marker] = MISSING_MARKERS[marker]
                     if len(readings) < MEMO_CELLS:
                         readings[cell] = (value, marker)
                 else:
                     value, marker = reading
-                if match is None or problems:
+                if place is None or problems:
                     continue
-                if marker is not None:
-                    markers[marker] = MISSING_MARKERS[marker]
-                records.append((names[(column.content, row.dimensions)], match.level, match.version, match.code,
-                                column.year, value, marker, column.year, match.relation))
+                level_, version, code, relation = place
+                year = column.year
+                records.append((variable, level_, version, code, year, value, marker, year, relation))
             if len(records) >= READ_CHUNK_ROWS:
-                yield pd.DataFrame(records, columns=OBSERVATION_COLUMNS)
+                yield records
                 records = []
         if problems:
             raise DataInputError(problems)
         if records:
-            yield pd.DataFrame(records, columns=OBSERVATION_COLUMNS)
+            yield records
 
     count = sum(1 for label, line in first_line.items() if label in resolution.matches)  # labels, for the estimate
     rows_estimate = len(table.year_columns) * max(count, 1) * max(len(combinations), 1)

@@ -10,52 +10,53 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import re
-import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
+from segreform.data.bulk import bulk_insert, progress_bar, records, write_checked_batches
 from segreform.data.errors import DataInputError, Problem
+from segreform.data.staging import STAGING_PREFIX, discard, discard_stale_staging, staging_owner
 from segreform.store.db import transaction
 from segreform.store.models.data import Area, Dataset, DatasetVariable, Observation
+
+__all__ = ["AFTER_IMPORT", "BATCH_ROWS", "OBSERVATION_COLUMNS", "STAGING_PREFIX", "ImportResult",
+           "ObservationChunks", "Release", "bulk_insert", "discard_stale_staging", "on_import", "sha256_of",
+           "sha256_of_file", "vintage_is_newer", "write_release"]
 
 OBSERVATION_COLUMNS = [
     "variable", "area_level", "area_version", "area_code", "year", "value", "missing_marker",
     "reference_year", "area_match",
 ]
-CHUNK_ROWS = 5000
 # Values per committed batch of a large import: on SQLite other writers wait for at most one batch (well under a
 # second), and the import's memory does not grow with the file.
 BATCH_ROWS = 25_000
-# Datasets being written in batches carry this name prefix until their last batch is in; no query shows them.
-STAGING_PREFIX = "~staging:"
+_INDEX_ORDER = itemgetter(0, 3, 4)  # variable, area_code, year in OBSERVATION_COLUMNS
 _DATE_PREFIX = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})")
 
 
 class ObservationChunks:
     """Observations read a chunk at a time (a large file): iterating calls ``read()`` afresh, which yields
-    frames with :data:`OBSERVATION_COLUMNS` and may raise :class:`DataInputError` part-way (then nothing of
-    the release is kept). ``areas`` are the distinct (area_level, area_version, area_code) it uses; ``rows``
-    the number of values it will yield (for progress)."""
+    lists of records (tuples in :data:`OBSERVATION_COLUMNS` order) and may raise :class:`DataInputError`
+    part-way (then nothing of the release is kept). ``areas`` are the distinct (area_level, area_version,
+    area_code) it uses; ``rows`` the number of values it will yield (for progress)."""
 
-    def __init__(self, read: Callable[[], Iterator[pd.DataFrame]], *, rows: int, areas: pd.DataFrame):
+    def __init__(self, read: Callable[[], Iterator[list[tuple]]], *, rows: int, areas: pd.DataFrame):
         self.read, self.rows, self.areas = read, rows, areas
 
-    def __iter__(self) -> Iterator[pd.DataFrame]:
+    def __iter__(self) -> Iterator[list[tuple]]:
         return iter(self.read())
 
     def frame(self) -> pd.DataFrame:
         """Every observation in one frame (for small releases and tests)."""
-        frames = list(self)
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OBSERVATION_COLUMNS)
+        return pd.DataFrame([record for chunk in self for record in chunk], columns=OBSERVATION_COLUMNS)
 
 
 @dataclass
@@ -172,18 +173,16 @@ def write_release(engine: Engine, release: Release, *, progress: bool = False,
             before_write(conn)
         _check_areas_exist(conn, release)
         staging_id = _insert_dataset(conn, release, name=f"{STAGING_PREFIX}{uuid.uuid4().hex}", is_current=False,
-                                     rows=0, staging={"pid": os.getpid(), "host": socket.gethostname(),
-                                                      "target": release.name})
+                                     rows=0, staging={**staging_owner(), "target": release.name})
     try:
-        stored = 0
-        frames = chunks if chunks is not None else _slices(release.observations, BATCH_ROWS)
-        with _progress_bar(rows, f"storing {release.name}", progress) as advance:
-            for frame in _batches(frames, BATCH_ROWS):
-                with transaction(engine) as db:
-                    bulk_insert(db.connection(), Observation.__table__,
-                                frame[OBSERVATION_COLUMNS].assign(dataset_id=staging_id))
-                stored += len(frame)
-                advance(len(frame))
+        if chunks is not None:
+            batches = _record_batches(chunks, BATCH_ROWS)
+        else:
+            batches = _record_batches((records(frame[OBSERVATION_COLUMNS])
+                                       for frame in _slices(release.observations, BATCH_ROWS)), BATCH_ROWS)
+        with progress_bar(rows, f"storing {release.name}", progress) as advance:
+            stored = write_checked_batches(engine, Observation.__tablename__, OBSERVATION_COLUMNS,
+                                           {"dataset_id": staging_id}, batches, advance)
         if stored == 0:
             raise DataInputError(Problem(release.file_name or release.name, None, None, "no data rows found"))
         with transaction(engine) as db:
@@ -200,7 +199,7 @@ def write_release(engine: Engine, release: Release, *, progress: bool = False,
             conn.execute(insert(DatasetVariable), _variable_rows(release, staging_id))
     except BaseException:
         try:
-            _discard(engine, staging_id)
+            discard(engine, staging_id)
         except Exception:  # the store went away: the next import discards the stale staging rows
             pass
         raise
@@ -289,75 +288,24 @@ def _variable_rows(release: Release, dataset_id: int) -> list[dict]:
             for var, (unit, label) in release.variables.items()]
 
 
-def _discard(engine: Engine, dataset_id: int) -> None:
-    """Delete a staged dataset (its observations go with it, in batches so other writers are not held up)."""
-    while True:
-        with transaction(engine) as db:
-            conn = db.connection()
-            ids = conn.execute(select(Observation.id).where(Observation.dataset_id == dataset_id)
-                               .limit(BATCH_ROWS)).scalars().all()
-            if not ids:
-                conn.execute(delete(Dataset).where(Dataset.id == dataset_id))
-                return
-            conn.execute(delete(Observation).where(Observation.id.in_(ids)))
-
-
-def discard_stale_staging(engine: Engine) -> int:
-    """Delete staged datasets whose import is no longer running (killed); return how many.
-
-    A staged dataset names the process that writes it; it is stale when that process (on this host) is gone,
-    or, from another host, after a day.
-    """
-    with engine.connect() as conn:
-        staged = conn.execute(
-            select(Dataset.id, Dataset.metadata_json, Dataset.imported_at).where(Dataset.name.startswith(STAGING_PREFIX))
-        ).all()
-    stale = []
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    for row in staged:
-        owner = (json.loads(row.metadata_json or "{}") or {}).get("staging") or {}
-        if owner.get("host") == socket.gethostname():
-            if not _process_alive(owner.get("pid")):
-                stale.append(row.id)
-        elif (now - row.imported_at).total_seconds() > 86400:
-            stale.append(row.id)
-    for dataset_id in stale:
-        _discard(engine, dataset_id)
-    return len(stale)
-
-
-def _process_alive(pid) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _slices(frame: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
     for start in range(0, len(frame), size):
         yield frame.iloc[start:start + size]
 
 
-def _batches(frames: Iterable[pd.DataFrame], size: int) -> Iterator[pd.DataFrame]:
-    """Frames regrouped into batches of about ``size`` rows (small chunks joined, none split)."""
-    pending, count = [], 0
-    for frame in frames:
-        if frame.empty:
-            continue
-        pending.append(frame)
-        count += len(frame)
-        if count >= size:
-            yield pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0]
-            pending, count = [], 0
+def _record_batches(chunks: Iterable[list[tuple]], size: int) -> Iterator[list[tuple]]:
+    """Records regrouped into batches of about ``size``, each in the order of the observation table's unique
+    index (variable, area, year) so that a batch's index entries go in side by side, not all over the B-tree."""
+    pending: list[tuple] = []
+    for chunk in chunks:
+        pending.extend(chunk)
+        if len(pending) >= size:
+            pending.sort(key=_INDEX_ORDER)
+            yield pending
+            pending = []
     if pending:
-        yield pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0]
+        pending.sort(key=_INDEX_ORDER)
+        yield pending
 
 
 def _validate_frame(release: Release) -> None:
@@ -398,72 +346,3 @@ def _check_areas_exist(conn: Connection, release: Release) -> None:
                                     f"unknown {level} code {code!r} in geography version {version!r}"))
     if problems:
         raise DataInputError(problems, hint="Load the geography first (segreform init) or declare the areas.")
-
-
-def bulk_insert(conn: Connection, table: Table, frame: pd.DataFrame, *, progress: bool = False,
-                label: str = "inserting") -> None:
-    """Insert ``frame`` into ``table`` fast: COPY on PostgreSQL, chunked executemany elsewhere."""
-    if frame.empty:
-        return
-    columns = list(frame.columns)
-    records = _records(frame)
-    with _progress_bar(len(records), label, progress) as advance:
-        if conn.dialect.name == "postgresql":
-            raw = conn.connection.driver_connection
-            with raw.cursor() as cursor:
-                with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for start in range(0, len(records), CHUNK_ROWS):
-                        for record in records[start:start + CHUNK_ROWS]:
-                            copy.write_row(record)
-                        advance(min(CHUNK_ROWS, len(records) - start))
-            return
-        # The driver's own executemany: SQLAlchemy's per-row compilation would dominate the first-run time.
-        statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        for start in range(0, len(records), CHUNK_ROWS):
-            chunk = records[start:start + CHUNK_ROWS]
-            conn.exec_driver_sql(statement, chunk)
-            advance(len(chunk))
-
-
-def _records(frame: pd.DataFrame) -> list[tuple]:
-    """Rows as plain Python values (NaN/NA → None; numpy scalars → Python ints/floats) for any DB driver.
-
-    Column by column: numpy's ``tolist`` converts a whole column at once, several times faster than
-    converting the frame to objects cell by cell.
-    """
-    columns = []
-    for name in frame.columns:
-        column = frame[name]
-        values = column.tolist()
-        numpy_dtype = isinstance(column.dtype, np.dtype)
-        if numpy_dtype and column.dtype.kind in "iub":
-            pass
-        elif numpy_dtype and column.dtype.kind == "f":
-            if column.isna().any():
-                values = [None if v != v else v for v in values]
-        else:
-            values = [None if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v)
-                      else (v.item() if hasattr(v, "item") and not isinstance(v, (str, bytes)) else v)
-                      for v in values]
-        columns.append(values)
-    return list(zip(*columns))
-
-
-class _progress_bar:
-    def __init__(self, total: int, label: str, enabled: bool):
-        self.total, self.label, self.enabled = total, label, enabled
-
-    def __enter__(self):
-        if not self.enabled:
-            return lambda n: None
-        from rich.progress import Progress
-
-        self._progress = Progress(transient=True)
-        self._progress.start()
-        task = self._progress.add_task(self.label, total=self.total)
-        return lambda n: self._progress.advance(task, n)
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            self._progress.stop()
-        return False

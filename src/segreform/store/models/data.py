@@ -130,14 +130,13 @@ class Observation(Base):
             name="fk_observations_area_areas",
         ),
         Index("ix_observations_variable_level", "variable", "area_level"),
-        # Serves the area foreign key: without it, deleting or re-keying areas scans every observation.
-        Index("ix_observations_area", "area_level", "area_version", "area_code"),
+        # No other index: every one is updated for each of the millions of values an import writes (0010). The
+        # unique index leads with dataset_id, so it serves the dataset key (cascades, a dataset's values); areas
+        # are never deleted nor re-keyed (a new geography is a new version), so the area key needs no index.
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dataset_id: Mapped[int] = mapped_column(
-        ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False)
     variable: Mapped[str] = mapped_column(String(200), nullable=False)
     area_level: Mapped[str] = mapped_column(String(32), nullable=False)
     area_version: Mapped[str] = mapped_column(String(32), nullable=False)
