@@ -27,9 +27,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from segreform.store import make_engine
     from segreform.research import install as install_research
     from segreform.web.auth import one_time_password_guard
-    from segreform.web import (api_docs, barometer, demo_sign_in, evidence, programme, programme_calls,  # noqa: F401
-                               programme_networks, programme_people, programme_reforms, programme_selection, research,
-                               research_reports, spatial)
+    from segreform.web import (api_docs, barometer, barometer_api, barometer_downloads, barometer_maps,  # noqa: F401
+                               demo_sign_in, evidence, programme, programme_calls, programme_networks, programme_people,
+                               programme_reforms, programme_selection, research, research_reports, spatial)
 
     app = FastAPI(
         title="segreform",
@@ -82,7 +82,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
                                "try again.", fields=fields or "?")
         return render(request, "error.html", status_code=422, detail=detail)
 
-    for module in (barometer, evidence, programme, programme_calls, programme_selection, programme_people,
+    for module in (barometer_maps, barometer, barometer_api, barometer_downloads, evidence, programme, programme_calls, programme_selection, programme_people,
                    programme_networks, programme_reforms, research, research_reports, spatial):
         app.include_router(module.router)
     api_docs.install(app)
@@ -97,7 +97,9 @@ def warm_up(app: FastAPI) -> threading.Thread:
     simply compute what they need themselves."""
     from segreform.barometer import multiscalar, police as police_overlay
     from segreform.barometer.profiles import map_layer
-    from segreform.web.barometer import MAP_LEVELS, brotli_body, prerender_kommun_pages
+    from segreform.web.barometer import prerender_kommun_pages
+    from segreform.web.barometer_common import MAP_LEVELS
+    from segreform.web.barometer_maps import brotli_body
 
     def work() -> None:
         try:

@@ -59,14 +59,15 @@ from segreform.web.auth import (
     start_session,
     verify_csrf,
 )
-from segreform.web.i18n import add_nav_link, language, register, render
+from segreform.web.i18n import N_, add_nav_link, language, pgettext_noop, render, templates
 from segreform.web.login_guard import authenticate_throttled
 from segreform.web.messages import detail as error_detail, user_message
 from segreform.web.params import MAX_ROW_ID, MAX_YEAR, MIN_YEAR, RowId, RowIdForm, YearForm, YearQuery
 
-# The programme's sv/en strings live next to its templates, as data.
-register(yaml.safe_load((Path(__file__).parent / "templates" / "programme" / "texts.yaml").read_text(encoding="utf-8")))
-add_nav_link("/programme", "nav.programme")
+add_nav_link("/programme", pgettext_noop("menu", "Programme"))
+# A reform's or milestone's progress status, with the msgid its pages show (translated in the template).
+PROGRESS_STATUS_NAMES = {"planned": N_("Planned"), "in_progress": N_("In progress"), "done": N_("Done")}
+templates.env.globals["PROGRESS_STATUS_NAMES"] = PROGRESS_STATUS_NAMES
 router = APIRouter()
 CSRF = [Depends(verify_csrf)]
 

@@ -18,40 +18,14 @@ from dataclasses import asdict
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from segreform.web.i18n import add_nav_link, register, render
+from segreform.web.i18n import add_nav_link, pgettext_noop, render
 from segreform.web.params import RowId
 from segreform.web.security import add_nonce, nonce_of
 
 router = APIRouter()
 STAFF = ("admin", "officer")
 
-register({
-    "research.title": {"sv": "Utvärdering och forskning", "en": "Evaluation and research"},
-    "research.intro": {
-        "sv": "Förregistrerade utvärderingsplaner per utvecklingsområde, varje körning med sina dataårgångar.",
-        "en": "Pre-registered evaluation plans per development area, every run with its data vintages.",
-    },
-    "research.none": {"sv": "Inga planer att visa.", "en": "No plans to show."},
-    "research.plan": {"sv": "Plan", "en": "Plan"},
-    "research.area": {"sv": "Utvecklingsområde", "en": "Development area"},
-    "research.outcome": {"sv": "Utfallsmått", "en": "Outcome"},
-    "research.estimator": {"sv": "Metod", "en": "Estimator"},
-    "research.comparison": {"sv": "Jämförelsegrupp", "en": "Comparison pool"},
-    "research.registered": {"sv": "Registrerad", "en": "Registered"},
-    "research.prereg_yes": {"sv": "Registrerad innan utfallsdata fanns", "en": "Registered before outcome data existed"},
-    "research.prereg_no": {"sv": "Registrerad när utfallsdata redan fanns", "en": "Registered when outcome data already existed"},
-    "research.treated": {"sv": "Deltagande kommuner (startår)", "en": "Participating municipalities (start year)"},
-    "research.runs": {"sv": "Körningar", "en": "Runs"},
-    "research.run": {"sv": "Körning", "en": "Run"},
-    "research.status": {"sv": "Status", "en": "Status"},
-    "research.estimate": {"sv": "Skattning", "en": "Estimate"},
-    "research.interval": {"sv": "95 % intervall", "en": "95% interval"},
-    "research.vintages": {"sv": "Dataårgångar", "en": "Data vintages"},
-    "research.report": {"sv": "Rapport", "en": "Report"},
-    "research.download": {"sv": "Analysdata", "en": "Analysis data"},
-    "research.codebook": {"sv": "Kodbok", "en": "Codebook"},
-})
-add_nav_link("/research", "nav.research")
+add_nav_link("/research", pgettext_noop("menu", "Research"))
 
 
 def _user(request: Request):
