@@ -20,8 +20,9 @@ TEMPLATES = WEB / "templates"
 LOCALE = WEB / "locale"
 
 # The app's own call shapes: gettext(lang, msgid), pgettext(lang, context, msgid); markers N_ and pgettext_noop;
-# ``tr`` is a page's gettext bound to its language (segreform.web.programme_year_base).
-PYTHON_KEYWORDS = {"_": None, "N_": None, "tr": None, "gettext": (2,), "pgettext": ((2, "c"), 3),
+# ``tr`` is a page's gettext bound to its language (segreform.web.programme_year_base); ``M`` a message kept with its
+# msgid until a page translates it (segreform.programme.validation.Message).
+PYTHON_KEYWORDS = {"_": None, "N_": None, "tr": None, "M": None, "gettext": (2,), "pgettext": ((2, "c"), 3),
                    "pgettext_noop": ((1, "c"), 2)}
 TEMPLATE_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n"}

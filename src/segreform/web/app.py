@@ -28,8 +28,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from segreform.research import install as install_research
     from segreform.web.auth import one_time_password_guard
     from segreform.web import (api_docs, barometer, barometer_api, barometer_downloads, barometer_maps,  # noqa: F401
-                               demo_sign_in, evidence, programme, programme_calls, programme_networks, programme_people,
-                               programme_reforms, programme_selection, research, research_reports, spatial)
+                               demo_sign_in, evidence, programme, programme_applications, programme_calls,
+                               programme_drafts, programme_meetings, programme_networks, programme_people,
+                               programme_reforms, programme_review, programme_selection, research, research_reports,
+                               spatial)
 
     app = FastAPI(
         title="segreform",
@@ -82,8 +84,10 @@ def create_app(engine: Engine | None = None) -> FastAPI:
                                "try again.", fields=fields or "?")
         return render(request, "error.html", status_code=422, detail=detail)
 
-    for module in (barometer_maps, barometer, barometer_api, barometer_downloads, evidence, programme, programme_calls, programme_selection, programme_people,
-                   programme_networks, programme_reforms, research, research_reports, spatial):
+    for module in (barometer_maps, barometer, barometer_api, barometer_downloads, evidence, programme,
+                   programme_applications, programme_calls, programme_drafts, programme_review, programme_selection,
+                   programme_people, programme_networks, programme_meetings, programme_reforms, research,
+                   research_reports, spatial):
         app.include_router(module.router)
     api_docs.install(app)
     # Mounted after the plotly and API-docs routes so that those win for their paths.
