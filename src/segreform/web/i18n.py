@@ -179,7 +179,8 @@ def language(request: Request) -> str:
 
 
 def format_number(value: Any, unit: str = "", lang: str = DEFAULT_LANGUAGE, decimals: int | None = None) -> str:
-    """A figure for people: shares as percent, thousands grouped, Swedish decimal comma; "–" for missing."""
+    """A figure for people: shares as percent, thousands grouped and the decimal sign as the language writes them
+    (Swedish: non-breaking space, comma); "–" for missing."""
     if value is None:
         return "–"
     try:
@@ -194,10 +195,16 @@ def format_number(value: Any, unit: str = "", lang: str = DEFAULT_LANGUAGE, deci
         decimals = 1 if decimals is None else decimals
     elif decimals is None:
         decimals = 0 if number.is_integer() or abs(number) >= 1000 else 3 if abs(number) < 1 else 1
-    text = f"{number:,.{decimals}f}"
-    if lang == "sv":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text + suffix
+    # The separators are Babel's (CLDR) for the language; the digits come from Python's formatting, because a kommun
+    # page shows hundreds of figures and Babel's own formatter takes some 30 times as long per figure.
+    return f"{number:,.{decimals}f}".translate(number_symbols(lang)) + suffix
+
+
+@lru_cache(maxsize=None)
+def number_symbols(lang: str) -> dict[int, str]:
+    """Python's "," and "." as the language's group and decimal symbols (a ``str.translate`` table)."""
+    locale = BABEL_LOCALES.get(lang, lang)
+    return {ord(","): babel_numbers.get_group_symbol(locale), ord("."): babel_numbers.get_decimal_symbol(locale)}
 
 
 def url_with_lang(request: Request, lang: str) -> str:
