@@ -9,7 +9,8 @@ import segreform
 
 ROOT = Path(segreform.__file__).parent
 PY = ["programme/explanations.py", "programme/call_cycle.py", "programme/submission.py", "programme/decisions.py",
-      "web/programme_calls.py", "web/programme_selection.py"]
+      "web/programme_calls.py", "web/programme_drafts.py", "web/programme_review.py", "web/programme_form_text.py",
+      "web/programme_selection.py"]
 HTML = ["calls", "apply", "review", "select", "grants", "definitions", "_year_nav"]
 
 

@@ -12,7 +12,7 @@ SRC = Path(segreform.__file__).parent
 TEMPLATES = ["home", "password", "users", "user", "user_issued", "_user_fields", "reforms", "networks",
              "_meeting_fields", "meeting", "agencies", "_nav"]
 MODULES = ["programme/users.py", "programme/agencies.py", "programme/network_admin.py", "programme/milestones.py",
-           "programme/accounts.py", "web/programme_networks.py"]
+           "programme/accounts.py", "web/programme_networks.py", "web/programme_meetings.py"]
 
 
 def _asked_for() -> set[str]:

@@ -1,4 +1,4 @@
-"""The language choice, the shared catalogue and the base layout that every page extends."""
+"""The language choice, the gettext catalogues and the base layout that every page extends."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from segreform.web import i18n
-from segreform.web.i18n import CATALOGUE, register, render, t
+from segreform.web.i18n import NAV_LINKS, gettext, pgettext, render
 
 TEMPLATES = Path(i18n.__file__).parent / "templates"
 
@@ -26,20 +26,17 @@ def client() -> TestClient:
     return TestClient(app)
 
 
-def test_t_returns_each_language_and_formats_fields():
-    assert t("nav.skip", "sv") == "Hoppa till innehållet"
-    assert t("nav.skip", "en") == "Skip to content"
-    assert t("footer.version", "en", version="9.9") == "Version 9.9"
-    assert t("no.such.key", "en") == "no.such.key"
+def test_gettext_returns_each_language_and_formats_fields():
+    assert gettext("sv", "Language") == "Språk"
+    assert gettext("en", "Language") == "Language"
+    assert gettext("sv", "Version %(version)s", version="9.9") == "Version 9.9"
+    assert gettext("sv", "No such text in any catalogue") == "No such text in any catalogue"  # shown in English
 
 
-def test_register_requires_both_languages_and_refuses_silent_overwrite():
-    register({"test_web.hello": {"sv": "Hej", "en": "Hello"}})
-    assert t("test_web.hello", "en") == "Hello"
-    with pytest.raises(ValueError, match="lacks en"):
-        register({"test_web.only_sv": {"sv": "Bara svenska"}})
-    with pytest.raises(ValueError, match="already registered"):
-        register({"test_web.hello": {"sv": "Tjena", "en": "Hi"}})
+def test_one_english_word_can_have_two_swedish_ones_through_a_context():
+    assert pgettext("sv", "menu", "Sweden") == "Sverige"  # the menu: the country
+    assert gettext("sv", "Sweden") == "Riket"  # a row beside a county and a kommun: the nation
+    assert pgettext("en", "menu", "Sweden") == gettext("en", "Sweden") == "Sweden"
 
 
 def test_default_is_swedish_query_switches_and_cookie_sticks(client):
@@ -65,28 +62,23 @@ def test_language_switch_links_keep_the_page_and_its_parameters(client):
     assert link.startswith("/page?") and "year=2022" in link and "lang=en" in link
 
 
-def test_every_key_used_in_shipped_templates_is_translated():
-    import segreform.web.barometer  # noqa: F401  (registers the barometer's strings, as the app does)
-
-    used = set()
-    for path in TEMPLATES.rglob("*.html"):
-        if path.parts[-2] in {"programme", "research"}:
-            continue  # other jobs' templates register their own keys
-        used |= set(re.findall(r"""\bt\(\s*["']([\w.]*\w)["']\s*[,)]""", path.read_text(encoding="utf-8")))
-    # Keys built at run time ("lang." ~ code, "type.N", ...) are checked where they are built.
-    missing = sorted(k for k in used if k not in CATALOGUE)
-    assert not missing, f"untranslated keys: {missing}"
-
-
-def test_keys_built_at_run_time_are_translated():
-    import segreform.web.barometer  # noqa: F401
+def test_menu_labels_and_labels_chosen_at_run_time_are_translated():
+    import segreform.web.barometer  # noqa: F401  (adds its label tables, as the app does)
+    import segreform.web.programme  # noqa: F401
+    import segreform.web.research  # noqa: F401
     from segreform.barometer.indicators import DIRECTIONS
     from segreform.barometer.typology import TRENDS
+    from segreform.web.barometer_common import DIRECTION_NAMES, LEVEL_NAMES, TREND_NAMES, TYPE_BASIS_NAMES
+    from segreform.web.programme import PROGRESS_STATUS_NAMES
 
-    keys = [f"bar.trend.{v}" for v in TRENDS] + [f"bar.direction.{v}" for v in DIRECTIONS]
-    keys += ["bar.level.kommun", "bar.level.regso", "bar.type_basis.published", "bar.type_basis.computed"]
-    keys += [f"lang.{code}" for code in i18n.LANGUAGES]
-    assert [k for k in keys if k not in CATALOGUE] == []
+    assert set(TRENDS) <= set(TREND_NAMES) and set(DIRECTIONS) <= set(DIRECTION_NAMES)
+    untranslated = [label for _, label in NAV_LINKS if pgettext("sv", "menu", label) == label]
+    assert untranslated == []
+    tables = (TREND_NAMES, DIRECTION_NAMES, TYPE_BASIS_NAMES, LEVEL_NAMES, PROGRESS_STATUS_NAMES)
+    same_in_swedish = {"neutral"}
+    untranslated = [msgid for table in tables for msgid in table.values()
+                    if gettext("sv", msgid) == msgid and msgid not in same_in_swedish]
+    assert untranslated == []
 
 
 def test_page_cache_serves_the_same_page_per_url_and_language():

@@ -15,6 +15,37 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from segreform import __version__
+from segreform.barometer import multiscalar, police as police_overlay
+from segreform.barometer.profiles import Barometer, map_layer
+from segreform.research import install as install_research
+from segreform.store import make_engine
+from segreform.web import (  # noqa: F401  (demo_sign_in: imported for the template global it adds)
+    api_docs,
+    barometer,
+    barometer_api,
+    barometer_downloads,
+    barometer_maps,
+    demo_sign_in,
+    evidence,
+    programme,
+    programme_applications,
+    programme_calls,
+    programme_drafts,
+    programme_meetings,
+    programme_networks,
+    programme_people,
+    programme_reforms,
+    programme_review,
+    programme_selection,
+    research,
+    research_reports,
+    spatial,
+)
+from segreform.web.auth import one_time_password_guard
+from segreform.web.barometer_common import MAP_LEVELS
+from segreform.web.barometer_maps import brotli_body
+from segreform.web.i18n import gettext, language, render
+from segreform.web.messages import translate
 from segreform.web.security import SecurityHeaders
 
 PLOTLY_JS = Path(__import__("plotly").__file__).parent / "package_data" / "plotly.min.js"
@@ -23,14 +54,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 def create_app(engine: Engine | None = None) -> FastAPI:
     """Build the app on ``engine`` (default: the configured database)."""
-    from segreform.barometer.profiles import Barometer
-    from segreform.store import make_engine
-    from segreform.research import install as install_research
-    from segreform.web.auth import one_time_password_guard
-    from segreform.web import (api_docs, barometer, demo_sign_in, evidence, programme, programme_calls,  # noqa: F401
-                               programme_networks, programme_people, programme_reforms, programme_selection, research,
-                               research_reports, spatial)
-
     app = FastAPI(
         title="segreform",
         version=__version__,
@@ -58,9 +81,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         wants_html = "text/html" in request.headers.get("accept", "")
         if not wants_html or request.url.path.startswith(("/api/", "/download/", "/static/")):
             return await http_exception_handler(request, exc)
-        from segreform.web.i18n import language, render
-        from segreform.web.messages import translate
-
         response = render(request, "error.html", status_code=exc.status_code,
                           detail=translate(language(request), exc.detail) if isinstance(exc.detail, str) else exc.detail)
         for key, value in (exc.headers or {}).items():
@@ -74,16 +94,16 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         wants_html = "text/html" in request.headers.get("accept", "")
         if not wants_html or request.url.path.startswith(("/api/", "/download/", "/static/")):
             return await request_validation_exception_handler(request, exc)
-        from segreform.web.i18n import gettext, language, render
-
         lang = language(request)
         fields = ", ".join(dict.fromkeys(str(error["loc"][-1]) for error in exc.errors() if error.get("loc")))
         detail = gettext(lang, "The address or form has a value that cannot be used (%(fields)s): check it and "
                                "try again.", fields=fields or "?")
         return render(request, "error.html", status_code=422, detail=detail)
 
-    for module in (barometer, evidence, programme, programme_calls, programme_selection, programme_people,
-                   programme_networks, programme_reforms, research, research_reports, spatial):
+    for module in (barometer_maps, barometer, barometer_api, barometer_downloads, evidence, programme,
+                   programme_applications, programme_calls, programme_drafts, programme_review, programme_selection,
+                   programme_people, programme_networks, programme_meetings, programme_reforms, research,
+                   research_reports, spatial):
         app.include_router(module.router)
     api_docs.install(app)
     # Mounted after the plotly and API-docs routes so that those win for their paths.
@@ -95,10 +115,6 @@ def warm_up(app: FastAPI) -> threading.Thread:
     """Fill the caches in the background (map geometry and its compressed forms, data, the police overlay,
     overview layers, indices, every kommun page) so that no visitor waits for them; requests that come earlier
     simply compute what they need themselves."""
-    from segreform.barometer import multiscalar, police as police_overlay
-    from segreform.barometer.profiles import map_layer
-    from segreform.web.barometer import MAP_LEVELS, brotli_body, prerender_kommun_pages
-
     def work() -> None:
         try:
             for level in MAP_LEVELS:
@@ -108,7 +124,7 @@ def warm_up(app: FastAPI) -> threading.Thread:
             multiscalar.national()  # every kommun's bespoke-neighbourhood profile, before pages are rendered
             data = app.state.barometer.data
             data.warm()
-            prerender_kommun_pages(app, data)
+            barometer.prerender_kommun_pages(app, data)
         except Exception:  # a failed warm-up only means the first request does the work (and reports it)
             logging.getLogger("segreform.web").warning("cache warm-up failed", exc_info=True)
 

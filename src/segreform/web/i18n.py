@@ -1,134 +1,78 @@
-"""Swedish and English for every page: the language choice, the catalogue, and the render helper.
+"""Swedish and English for every page: the language choice, the gettext catalogues, Babel formats, rendering.
 
-The language comes from ``?lang=sv|en`` (which also sets a cookie so that it sticks), then the
-``lang`` cookie, then the default, Swedish. Every job keeps its own strings next to its own code and
-adds them with :func:`register`; templates call ``t("key")`` and get the request's language.
+One translation system, the ecosystem's standard: every text a page or message shows is an English msgid in
+the gettext catalogues ``locale/{sv,en}/LC_MESSAGES/*.po`` (one file per part of the product, merged at start);
+templates use Jinja2's i18n extension (``{{ _("Year") }}``, ``{% trans %}``, ``pgettext("menu", "Sweden")``
+where one English word needs two Swedish ones), Python code :func:`gettext`/:func:`pgettext` with the
+request's language; numbers, money and dates go through Babel (:class:`Formats`). A text chosen at run time
+(a trend, a status) is marked where it is defined with :func:`N_` so that ``pybabel extract -F babel.cfg``
+and ``tests/web/test_i18n_catalogues.py`` see it. The language comes from ``?lang=sv|en`` (which also sets a
+cookie so that it sticks), then the ``lang`` cookie, then the default, Swedish.
 
 Usage from a router::
 
-    from segreform.web.i18n import render, register
+    from segreform.web.i18n import add_nav_link, pgettext_noop, render
 
-    register({"programme.title": {"sv": "Programmet", "en": "The programme"}})
-    add_nav_link("/programme", "programme.title")
+    add_nav_link("/programme", pgettext_noop("menu", "Programme"))
 
     @router.get("/programme")
     def page(request: Request):
         return render(request, "programme/index.html", rows=rows)
 
-In a template that extends ``base.html``: ``{{ t("programme.title") }}``, ``{{ lang }}``.
+In a template that extends ``base.html``: ``{{ _("The reform programme") }}``, ``{{ lang }}``, ``{{ fmt.number(x) }}``.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
-from typing import Any, Mapping
 
 import threading
 from collections import OrderedDict
 from decimal import Decimal
 from functools import lru_cache
 from io import BytesIO
+from pathlib import Path
+from typing import Any
 
 from babel import dates as babel_dates, numbers as babel_numbers, support
 from babel.messages import mofile, pofile
-
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+
+from segreform import __version__
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
 LANG_COOKIE = "lang"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-
-# key -> {"sv": ..., "en": ...}. Strings may contain str.format fields: t("x", lang, n=3).
-CATALOGUE: dict[str, dict[str, str]] = {
-    "site.name": {"sv": "segreform – Segregationsbarometern", "en": "segreform – the segregation barometer"},
-    "site.short": {"sv": "segreform", "en": "segreform"},
-    "site.tagline": {
-        "sv": "Reformprogram mot segregation: mäta, välja, nätverka, finansiera, utvärdera",
-        "en": "Reform programme against segregation: measure, select, network, fund, evaluate",
-    },
-    "nav.skip": {"sv": "Hoppa till innehållet", "en": "Skip to content"},
-    "nav.main": {"sv": "Huvudmeny", "en": "Main menu"},
-    "nav.overview": {"sv": "Sverige", "en": "Sweden"},
-    "nav.search": {"sv": "Sök område", "en": "Find an area"},
-    "nav.indicators": {"sv": "Indikatorer", "en": "Indicators"},
-    "nav.programme": {"sv": "Programmet", "en": "Programme"},
-    "nav.research": {"sv": "Forskning", "en": "Research"},
-    "nav.downloads": {"sv": "Ladda ned", "en": "Downloads"},
-    "nav.api": {"sv": "API", "en": "API"},
-    "lang.switch": {"sv": "Språk", "en": "Language"},
-    "lang.sv": {"sv": "Svenska", "en": "Svenska"},
-    "lang.en": {"sv": "English", "en": "English"},
-    "footer.sources": {
-        "sv": "Källor: SCB (CC0), Polisen, Kolada. Varje siffra anger källa och år.",
-        "en": "Sources: Statistics Sweden (CC0), the Police, Kolada. Every figure states its source and year.",
-    },
-    "footer.version": {"sv": "Version {version}", "en": "Version {version}"},
-    "common.source": {"sv": "Källa", "en": "Source"},
-    "common.year": {"sv": "År", "en": "Year"},
-    "common.licence": {"sv": "Licens", "en": "Licence"},
-    "common.download": {"sv": "Ladda ned", "en": "Download"},
-    "common.show": {"sv": "Visa", "en": "Show"},
-    "common.no_data": {"sv": "Inga data inlästa", "en": "No data loaded"},
-    "common.not_found": {"sv": "Hittades inte", "en": "Not found"},
-    "common.chart_needs_js": {
-        "sv": "Diagrammet kräver JavaScript; samma siffror finns i tabellen.",
-        "en": "The chart needs JavaScript; the same figures are in the table.",
-    },
-}
+# Each language named in itself (the language switch), so not translated.
+LANGUAGE_NAMES = {"sv": "Svenska", "en": "English"}
 
 
-def register(entries: Mapping[str, Mapping[str, str]]) -> None:
-    """Add translations to the shared catalogue.
-
-    Parameters
-    ----------
-    entries : mapping of key -> {"sv": text, "en": text}
-        Use a prefix per job (``"programme.title"``) so that keys do not collide.
-
-    Raises
-    ------
-    ValueError
-        When an entry lacks one of the languages, or redefines an existing key with other text.
-    """
-    for key, texts in entries.items():
-        missing = [lang for lang in LANGUAGES if lang not in texts]
-        if missing:
-            raise ValueError(f"translation {key!r} lacks {', '.join(missing)}; give both 'sv' and 'en'")
-        existing = CATALOGUE.get(key)
-        if existing is not None and dict(existing) != dict(texts):
-            raise ValueError(f"translation key {key!r} is already registered with other text; use another key")
-        CATALOGUE[key] = dict(texts)
+def N_(message: str) -> str:
+    """Mark ``message`` as a msgid for extraction without translating it now (it is translated where shown)."""
+    return message
 
 
-# (href, catalogue key) in menu order; other jobs add theirs with add_nav_link.
+def pgettext_noop(context: str, message: str) -> str:
+    """:func:`N_` for a msgid with a context; the page translates it with ``pgettext(context, message)``."""
+    return message
+
+
+# (href, msgid of its label, translated with the context "menu") in menu order; other jobs add theirs with
+# add_nav_link.
 NAV_LINKS: list[tuple[str, str]] = [
-    ("/", "nav.overview"),
-    ("/search", "nav.search"),
-    ("/indicators", "nav.indicators"),
-    ("/downloads", "nav.downloads"),
+    ("/", pgettext_noop("menu", "Sweden")),
+    ("/search", pgettext_noop("menu", "Find an area")),
+    ("/indicators", pgettext_noop("menu", "Indicators")),
+    ("/downloads", pgettext_noop("menu", "Downloads")),
 ]
 
 
-def add_nav_link(href: str, key: str) -> None:
-    """Put a page into the main menu (before the API link); ``key`` is a catalogue key for its label."""
-    if (href, key) not in NAV_LINKS:
-        NAV_LINKS.append((href, key))
-
-
-def t(key: str, lang: str = DEFAULT_LANGUAGE, **fields: Any) -> str:
-    """The text for ``key`` in ``lang`` (``"sv"`` or ``"en"``), with ``fields`` formatted in.
-
-    An unknown key comes back as the key itself, so a missing translation shows on the page
-    instead of breaking it; ``tests/web`` checks that every key used by the shipped templates exists.
-    """
-    texts = CATALOGUE.get(key)
-    if texts is None:
-        return key
-    text = texts.get(lang) or texts[DEFAULT_LANGUAGE]
-    return text.format(**fields) if fields else text
+def add_nav_link(href: str, label: str) -> None:
+    """Put a page into the main menu (before the API link); ``label`` is a msgid marked with
+    ``pgettext_noop("menu", ...)``."""
+    if (href, label) not in NAV_LINKS:
+        NAV_LINKS.append((href, label))
 
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -168,10 +112,19 @@ class NewStyleTranslations:
         text = self._translations.ngettext(singular, plural, n)
         return text % {"num": n, **fields}
 
+    def pgettext(self, context: str, message: str, **fields: Any) -> str:
+        text = self._translations.pgettext(context, message)
+        return text % fields if fields else text
+
 
 def gettext(lang: str, message: str, **fields: Any) -> str:
     """Translate ``message`` (its English text) into ``lang`` outside a template (errors, e-mails, CSV headers)."""
     return gettext_for(lang).gettext(message, **fields)
+
+
+def pgettext(lang: str, context: str, message: str, **fields: Any) -> str:
+    """:func:`gettext` for a msgid that has a context (the same English with another Swedish)."""
+    return gettext_for(lang).pgettext(context, message, **fields)
 
 
 class Formats:
@@ -226,7 +179,8 @@ def language(request: Request) -> str:
 
 
 def format_number(value: Any, unit: str = "", lang: str = DEFAULT_LANGUAGE, decimals: int | None = None) -> str:
-    """A figure for people: shares as percent, thousands grouped, Swedish decimal comma; "–" for missing."""
+    """A figure for people: shares as percent, thousands grouped and the decimal sign as the language writes them
+    (Swedish: non-breaking space, comma); "–" for missing."""
     if value is None:
         return "–"
     try:
@@ -241,10 +195,16 @@ def format_number(value: Any, unit: str = "", lang: str = DEFAULT_LANGUAGE, deci
         decimals = 1 if decimals is None else decimals
     elif decimals is None:
         decimals = 0 if number.is_integer() or abs(number) >= 1000 else 3 if abs(number) < 1 else 1
-    text = f"{number:,.{decimals}f}"
-    if lang == "sv":
-        text = text.replace(",", "\u00a0").replace(".", ",")
-    return text + suffix
+    # The separators are Babel's (CLDR) for the language; the digits come from Python's formatting, because a kommun
+    # page shows hundreds of figures and Babel's own formatter takes some 30 times as long per figure.
+    return f"{number:,.{decimals}f}".translate(number_symbols(lang)) + suffix
+
+
+@lru_cache(maxsize=None)
+def number_symbols(lang: str) -> dict[int, str]:
+    """Python's "," and "." as the language's group and decimal symbols (a ``str.translate`` table)."""
+    locale = BABEL_LOCALES.get(lang, lang)
+    return {ord(","): babel_numbers.get_group_symbol(locale), ord("."): babel_numbers.get_decimal_symbol(locale)}
 
 
 def url_with_lang(request: Request, lang: str) -> str:
@@ -298,29 +258,26 @@ templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_null_translations(newstyle=True)
 templates.env.globals["LANGUAGES"] = LANGUAGES
 templates.env.globals["NAV_LINKS"] = NAV_LINKS
+templates.env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
 
 
 def render(request: Request, template: str, status_code: int = 200, *, cache: PageCache | None = None, **context: Any):
     """Render ``template`` in the request's language.
 
     With ``cache``, a 200 page is kept there for the next request of the same URL and language (see
-    :class:`PageCache`; look it up first with ``cache.response(request)``). The template gets ``request``, ``lang``, ``t`` (bound to the language), ``num`` (figures formatted for
-    the language), ``url_with_lang`` and everything in ``context``. A ``?lang=`` choice is remembered in a cookie for a year.
+    :class:`PageCache`; look it up first with ``cache.response(request)``). The template gets ``request``,
+    ``lang``, ``_``/``gettext``/``ngettext``/``pgettext`` (the language's catalogue), ``fmt`` (Babel formats),
+    ``num`` (figures formatted for the language), ``url_with_lang`` and everything in ``context``. A ``?lang=``
+    choice is remembered in a cookie for a year.
     """
-    from segreform import __version__
-
     lang = language(request)
-
-    def bound_t(key: str, **fields: Any) -> str:
-        return t(key, lang, **fields)
-
     translations = gettext_for(lang)
     context = {
         "lang": lang,
-        "t": bound_t,
         "_": translations.gettext,
         "gettext": translations.gettext,
         "ngettext": translations.ngettext,
+        "pgettext": translations.pgettext,
         "fmt": formats_for(lang),
         "url_with_lang": lambda code: url_with_lang(request, code),
         "version": __version__,
@@ -336,5 +293,5 @@ def render(request: Request, template: str, status_code: int = 200, *, cache: Pa
     return _remember_language(request, response)
 
 
-__all__ = ["CATALOGUE", "LANGUAGES", "NAV_LINKS", "Formats", "PageCache", "add_nav_link", "formats_for", "gettext",
-           "gettext_for", "language", "register", "render", "t", "templates"]
+__all__ = ["LANGUAGES", "LANGUAGE_NAMES", "NAV_LINKS", "Formats", "N_", "PageCache", "add_nav_link", "formats_for",
+           "gettext", "gettext_for", "language", "pgettext", "pgettext_noop", "render", "templates"]

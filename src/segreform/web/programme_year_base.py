@@ -15,14 +15,13 @@ from segreform.programme.validation import FormErrors, translated
 from segreform.store import transaction
 from segreform.web.i18n import formats_for, gettext, language
 from segreform.web.messages import detail as error_detail, user_message
+from segreform.web.programme import page as programme_page
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 def page(request: Request, template: str, status_code: int = 200, **context) -> Response:
-    from segreform.web.programme import _page
-
-    return _page(request, template, status_code=status_code, **context)
+    return programme_page(request, template, status_code=status_code, **context)
 
 
 def translator(request_or_lang) -> Callable[..., str]:

@@ -13,50 +13,43 @@ staff (admin, officer) see all. Everyone else gets 401 (not signed in) or 403. P
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import asdict
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+import plotly.graph_objects as go
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 
-from segreform.web.i18n import add_nav_link, register, render
+from segreform.barometer.indicators import all_indicators
+from segreform.evaluate.panel import DesignError
+from segreform.research.plans import (
+    COMPARISONS,
+    ESTIMATORS,
+    draft_plan,
+    get_plan,
+    list_plans,
+    register_plan,
+    researcher_areas,
+    stored_hash,
+)
+from segreform.research.report import event_study_figure, headline, placebo_figure, render_html, synth_paths_figure
+from segreform.research.runs import analysis_dataset, list_runs, run_plan
+from segreform.store import session
+from segreform.store.models.evaluation import EvaluationRun
+from segreform.store.models.programme import DevelopmentArea
+from segreform.web.auth import csrf_token, current_user, verify_csrf
+from segreform.web.i18n import add_nav_link, language, pgettext_noop, render
 from segreform.web.params import RowId
 from segreform.web.security import add_nonce, nonce_of
 
 router = APIRouter()
 STAFF = ("admin", "officer")
 
-register({
-    "research.title": {"sv": "Utvärdering och forskning", "en": "Evaluation and research"},
-    "research.intro": {
-        "sv": "Förregistrerade utvärderingsplaner per utvecklingsområde, varje körning med sina dataårgångar.",
-        "en": "Pre-registered evaluation plans per development area, every run with its data vintages.",
-    },
-    "research.none": {"sv": "Inga planer att visa.", "en": "No plans to show."},
-    "research.plan": {"sv": "Plan", "en": "Plan"},
-    "research.area": {"sv": "Utvecklingsområde", "en": "Development area"},
-    "research.outcome": {"sv": "Utfallsmått", "en": "Outcome"},
-    "research.estimator": {"sv": "Metod", "en": "Estimator"},
-    "research.comparison": {"sv": "Jämförelsegrupp", "en": "Comparison pool"},
-    "research.registered": {"sv": "Registrerad", "en": "Registered"},
-    "research.prereg_yes": {"sv": "Registrerad innan utfallsdata fanns", "en": "Registered before outcome data existed"},
-    "research.prereg_no": {"sv": "Registrerad när utfallsdata redan fanns", "en": "Registered when outcome data already existed"},
-    "research.treated": {"sv": "Deltagande kommuner (startår)", "en": "Participating municipalities (start year)"},
-    "research.runs": {"sv": "Körningar", "en": "Runs"},
-    "research.run": {"sv": "Körning", "en": "Run"},
-    "research.status": {"sv": "Status", "en": "Status"},
-    "research.estimate": {"sv": "Skattning", "en": "Estimate"},
-    "research.interval": {"sv": "95 % intervall", "en": "95% interval"},
-    "research.vintages": {"sv": "Dataårgångar", "en": "Data vintages"},
-    "research.report": {"sv": "Rapport", "en": "Report"},
-    "research.download": {"sv": "Analysdata", "en": "Analysis data"},
-    "research.codebook": {"sv": "Kodbok", "en": "Codebook"},
-})
-add_nav_link("/research", "nav.research")
+add_nav_link("/research", pgettext_noop("menu", "Research"))
 
 
 def _user(request: Request):
-    from segreform.web.auth import current_user
-
     user = current_user(request)
     if user is None:
         raise HTTPException(status_code=401, detail="sign in first (the research workspace is for researchers and programme staff)")
@@ -69,15 +62,11 @@ def _visible_areas(request: Request, user) -> set[str] | None:
     """None means every area (staff)."""
     if user.role in STAFF:
         return None
-    from segreform.research.plans import researcher_areas
 
     return researcher_areas(request.app.state.engine, user.id)
 
 
 def _plan_for(request: Request, plan_id: int):
-    from segreform.evaluate.panel import DesignError
-    from segreform.research.plans import get_plan
-
     user = _user(request)
     try:
         plan = get_plan(request.app.state.engine, plan_id)
@@ -90,8 +79,6 @@ def _plan_for(request: Request, plan_id: int):
 
 
 def _plans(request: Request):
-    from segreform.research.plans import list_plans
-
     areas = _visible_areas(request, _user(request))
     plans = list_plans(request.app.state.engine, status=None)
     return [p for p in plans if areas is None or p.development_area in areas]
@@ -105,8 +92,6 @@ def _plan_json(plan) -> dict:
 
 
 def _run_summary(run) -> dict:
-    from segreform.research.report import headline
-
     head = headline(run.result) if run.result else None
     return {"id": run.id, "started_at": run.started_at.isoformat(), "trigger": run.trigger, "status": run.status,
             "message": run.message, "data_hash": run.data_hash, "n_rows": run.n_rows,
@@ -116,9 +101,6 @@ def _run_summary(run) -> dict:
 
 @router.get("/research", response_class=HTMLResponse)
 def research_page(request: Request):
-    from segreform.research.report import headline
-    from segreform.research.runs import list_runs
-
     plans = _plans(request)
     latest = {}
     for plan in plans:
@@ -135,10 +117,6 @@ def research_plans(request: Request) -> list[dict]:
 
 @router.get("/research/plans/{plan_id}", response_class=HTMLResponse)
 def plan_page(request: Request, plan_id: RowId):
-    from segreform.research.runs import list_runs
-
-    from segreform.research.plans import stored_hash
-
     plan = _plan_for(request, plan_id)
     full_runs = list_runs(request.app.state.engine, plan_id)
     runs = [_run_summary(r) for r in full_runs]
@@ -148,16 +126,12 @@ def plan_page(request: Request, plan_id: RowId):
 
 @router.get("/api/research/plans/{plan_id}")
 def plan_json(request: Request, plan_id: RowId) -> dict:
-    from segreform.research.runs import list_runs
-
     plan = _plan_for(request, plan_id)
     return {**_plan_json(plan), "runs": [_run_summary(r) for r in list_runs(request.app.state.engine, plan_id)]}
 
 
 @router.get("/research/plans/{plan_id}/data.{fmt}")
 def plan_data(request: Request, plan_id: RowId, fmt: str):
-    from segreform.research.runs import analysis_dataset
-
     plan = _plan_for(request, plan_id)
     data = analysis_dataset(request.app.state.engine, plan)
     name = f"evaluation-plan-{plan_id}"
@@ -175,18 +149,12 @@ def plan_data(request: Request, plan_id: RowId, fmt: str):
 
 @router.get("/research/plans/{plan_id}/codebook.csv")
 def plan_codebook(request: Request, plan_id: RowId):
-    from segreform.research.runs import analysis_dataset
-
     data = analysis_dataset(request.app.state.engine, _plan_for(request, plan_id))
     return Response(data.codebook.to_csv(index=False).encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="evaluation-plan-{plan_id}-codebook.csv"'})
 
 
 def _run_for(request: Request, run_id: int):
-    from segreform.research.runs import list_runs
-    from segreform.store import session
-    from segreform.store.models.evaluation import EvaluationRun
-
     _user(request)  # anonymous users get 401 whether or not the run exists, so ids cannot be probed
     with session(request.app.state.engine) as db:
         run = db.get(EvaluationRun, run_id)
@@ -206,8 +174,6 @@ def run_json(request: Request, run_id: RowId) -> dict:
 
 def report_html(engine, plan, run, inline_plotly: bool) -> str:
     """The run's report as HTML (``inline_plotly`` for a file that must work on its own, e.g. for the PDF)."""
-    from segreform.research.report import render_html
-
     return render_html(run.result, title=f"{plan.title} — run {run.id} ({run.started_at:%Y-%m-%d})",
                        plan=_plan_json(plan), releases=run.releases, inline_plotly=inline_plotly)
 
@@ -230,19 +196,12 @@ def run_report(request: Request, run_id: RowId):
 
 # --- Registering and running plans in the browser (issue 13) -------------------------------------------------
 
-from fastapi import Depends, Form  # noqa: E402
-from fastapi.responses import RedirectResponse  # noqa: E402
-
-from segreform.web.auth import csrf_token, verify_csrf  # noqa: E402
-from segreform.web.params import RowId  # noqa: E402
 
 CSRF = [Depends(verify_csrf)]
 
 
 def _outcome_choices(lang: str) -> list[tuple[str, str]]:
     """Outcomes a plan may name: the registry's indicators stored as one kommun variable."""
-    from segreform.barometer.indicators import all_indicators
-
     seen, out = set(), []
     for indicator in all_indicators().values():
         if indicator.variable and "kommun" in indicator.levels and indicator.variable not in seen:
@@ -255,9 +214,6 @@ def _outcome_choices(lang: str) -> list[tuple[str, str]]:
 
 
 def _form_areas(request: Request, user) -> list[str]:
-    from segreform.store import session
-    from segreform.store.models.programme import DevelopmentArea
-
     areas = _visible_areas(request, user)
     with session(request.app.state.engine) as db:
         codes = sorted(db.scalars(select_codes(DevelopmentArea)))
@@ -265,15 +221,10 @@ def _form_areas(request: Request, user) -> list[str]:
 
 
 def select_codes(model):
-    from sqlalchemy import select
-
     return select(model.code)
 
 
 def _new_form(request: Request, user, values: dict, error: str = "", draft=None, status_code: int = 200):
-    from segreform.research.plans import COMPARISONS, ESTIMATORS
-    from segreform.web.i18n import language
-
     return render(request, "research/new.html", status_code=status_code, values=values, error=error, draft=draft,
                   areas=_form_areas(request, user), outcomes=_outcome_choices(language(request)),
                   estimators=ESTIMATORS, comparisons=COMPARISONS, csrf=csrf_token(request))
@@ -293,8 +244,6 @@ def _form_values(development_area: str, outcome_variable: str, estimator: str, c
 
 
 def _check_form(request: Request, user, values: dict) -> tuple[dict | None, str]:
-    from segreform.research.plans import COMPARISONS, ESTIMATORS
-
     if values["development_area"] not in _form_areas(request, user):
         return None, "development_area: choose a development area you are attached to"
     if values["outcome_variable"] not in {v for v, _ in _outcome_choices("en")}:
@@ -317,9 +266,6 @@ def preview_plan(request: Request, development_area: str = Form(""), outcome_var
                  estimator: str = Form("did"), comparison: str = Form("never_eligible"), first_year: str = Form(""),
                  title: str = Form("")):
     """The draft with its minimum detectable effect, before anything is frozen."""
-    from segreform.evaluate.panel import DesignError
-    from segreform.research.plans import draft_plan
-
     user = _user(request)
     values = _form_values(development_area, outcome_variable, estimator, comparison, first_year, title)
     fields, error = _check_form(request, user, values)
@@ -336,9 +282,6 @@ def preview_plan(request: Request, development_area: str = Form(""), outcome_var
 def register_plan_form(request: Request, development_area: str = Form(""), outcome_variable: str = Form(""),
                        estimator: str = Form("did"), comparison: str = Form("never_eligible"),
                        first_year: str = Form(""), title: str = Form("")):
-    from segreform.evaluate.panel import DesignError
-    from segreform.research.plans import register_plan
-
     user = _user(request)
     values = _form_values(development_area, outcome_variable, estimator, comparison, first_year, title)
     fields, error = _check_form(request, user, values)
@@ -354,8 +297,6 @@ def register_plan_form(request: Request, development_area: str = Form(""), outco
 
 @router.post("/research/plans/{plan_id}/runs", dependencies=CSRF)
 def run_plan_form(request: Request, plan_id: RowId):
-    from segreform.research.runs import run_plan
-
     plan = _plan_for(request, plan_id)
     run_id = run_plan(request.app.state.engine, plan.id, trigger="manual")
     return RedirectResponse(f"/research/plans/{plan.id}#run-{run_id}", status_code=303)
@@ -364,9 +305,7 @@ def run_plan_form(request: Request, plan_id: RowId):
 def plan_figures(plan, runs) -> list[dict]:
     """Plotly figures (as JSON) for the plan page: the latest successful run's event study or gap plot and its
     placebo distribution, and the MDE's placebo estimates."""
-    import json
 
-    from segreform.research.report import event_study_figure, placebo_figure, synth_paths_figure
 
     figures = []
     latest = next((r for r in runs if r.result is not None), None)
@@ -376,16 +315,12 @@ def plan_figures(plan, runs) -> list[dict]:
             if fig is not None:
                 figures.append({"id": f"fig-{make.__name__}", "figure": json.loads(fig.to_json())})
     if plan.power and plan.power.get("placebo_estimates"):
-        import plotly.graph_objects as go
-
         values = [p["estimate"] for p in plan.power["placebo_estimates"]]
         fig = go.Figure(go.Histogram(x=values, name="placebo estimates", nbinsx=20))
         if plan.mde is not None:
             for x in (-plan.mde, plan.mde):
                 fig.add_vline(x=x, line_dash="dash", line_color="firebrick")
         if latest is not None:
-            from segreform.research.report import headline
-
             head = headline(latest.result)
             if head is not None:
                 fig.add_vline(x=head.estimate, line_color="black")
