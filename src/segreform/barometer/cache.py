@@ -25,7 +25,8 @@ class Barometer:
     Requests never wait for an import: when the data change (noticed by a cheap *data stamp*, the list of loaded
     releases, looked at most once a second, and at once after an import in this process through
     :func:`segreform.data.writer.on_import`), a new snapshot is built in a background thread, reading again only
-    the datasets whose releases changed, and is swapped in when it is complete. Until then every request is answered from the previous snapshot.
+    the datasets whose releases changed, and is swapped in when it is complete. Until then every request is
+    answered from the previous snapshot.
 
     Parameters
     ----------

@@ -49,6 +49,7 @@ class Places:
     @cached_property
     def has_data(self) -> bool:
         return not self.kommuner.empty
+
     @cached_property
     def _kommun_rows(self) -> dict[str, dict]:
         return {row["code"]: row for row in self.kommuner.to_dict("records")}

@@ -4,8 +4,9 @@ the per-area profiles that draw on several parts.
 Each part knows one thing (:mod:`~segreform.barometer.places`, :mod:`~segreform.barometer.area_types`,
 :mod:`~segreform.barometer.indicator_values`, :mod:`~segreform.barometer.police_areas`,
 :mod:`~segreform.barometer.segregation`, :mod:`~segreform.barometer.map_layers`) and reaches the others through
-the snapshot it is part of. Everything is computed lazily, once per snapshot; :class:`segreform.barometer.cache.Barometer`
-builds a new snapshot when the data change, reusing what the changed datasets do not touch.
+the snapshot it is part of. Everything is computed lazily, once per snapshot;
+:class:`segreform.barometer.cache.Barometer` builds a new snapshot when the data change, reusing what the changed
+datasets do not touch.
 """
 
 from __future__ import annotations
