@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 
 from segreform.barometer import indicators as registry
-from segreform.barometer.profiles import Barometer, NATION_CODE
+from segreform.barometer.area_types import TYPE_INPUT_VARIABLES
+from segreform.barometer.cache import Barometer
+from segreform.barometer.places import NATION_CODE
+from segreform.barometer.snapshot import Snapshot
 from segreform.data import queries
 
 
@@ -104,9 +107,7 @@ def test_cache_is_replaced_in_the_background_when_the_data_change(loaded_engine)
 
 
 def test_computed_types_are_used_where_inputs_are_loaded_and_published_win(data):
-    from segreform.barometer.profiles import TYPE_INPUT_VARIABLES, _Snapshot
-
-    snapshot = _Snapshot(data.engine)
+    snapshot = Snapshot(data.engine)
     rng = np.random.default_rng(3)
     codes = [f"9999R{i:03d}" for i in range(40)]
     frames = []

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, insert, select
 
-from segreform.barometer import profiles
-from segreform.barometer.profiles import BOOTSTRAP_DRAWS, Barometer
+from segreform.barometer.cache import Barometer
+from segreform.barometer.segregation import BOOTSTRAP_DRAWS
 from segreform.data import bundled, queries, writer
 from segreform.data.errors import DataInputError
 from segreform.data.px import import_px

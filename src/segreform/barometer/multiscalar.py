@@ -36,7 +36,7 @@ METRIC_CRS = "EPSG:3006"
 @lru_cache(maxsize=1)
 def locations() -> pd.DataFrame:
     """One row per RegSO with population data: code, kommun, year, x, y (m), area (m²) and the two groups."""
-    import geopandas
+    import geopandas  # optional heavy dependency, only for this page's locations
 
     table = bundled.read_csv(bundled.FODELSELAND_TABLE)
     year = table["ar"].astype(int).max()

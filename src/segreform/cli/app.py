@@ -22,6 +22,6 @@ def main() -> None:
     """segreform: measure segregation, select and fund municipalities, run networks, evaluate."""
     # Imported here, not at the top: it loads SQLAlchemy and the store, which `segreform --help` and
     # `--version` do not need. The one place (with web.app.create_app) that switches continuous evaluation on.
-    from segreform.research import install
+    from segreform.research import install  # on use, see above
 
     install()

@@ -9,19 +9,21 @@ import functools
 import time
 
 import click
+from rich.console import Console
+from rich.table import Table
 
 from segreform.cli.app import InputError, main
+from segreform.data.errors import DataInputError, RemoteSourceError
 from segreform.data.numbers import DECIMAL_SEPARATORS, THOUSANDS_SEPARATORS
+from segreform.store.db import is_initialised, make_engine
 
 
 def _engine():
-    from segreform.store.db import make_engine
-
     return make_engine()
 
 
 def _ready_engine(progress: bool = True):
-    from segreform.data.loader import ensure_initialised
+    from segreform.data.loader import ensure_initialised  # on use (CLI start-up)
 
     engine = _engine()
     ensure_initialised(engine, progress=progress)
@@ -33,8 +35,6 @@ def _user_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from segreform.data.errors import DataInputError, RemoteSourceError
-
         try:
             return command(*args, **kwargs)
         except (DataInputError, LookupError) as exc:
@@ -57,8 +57,8 @@ def _report(result) -> None:
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def init(quiet: bool) -> None:
     """Create the database (SQLite in the data directory, or SEGREFORM_DATABASE_URL) and load the bundled data."""
-    from segreform.data import queries
-    from segreform.data.loader import ensure_initialised
+    from segreform.data import queries  # on use (CLI start-up)
+    from segreform.data.loader import ensure_initialised  # on use (CLI start-up)
 
     started = time.perf_counter()
     engine = _engine()
@@ -103,7 +103,7 @@ def import_px(file, name, variable, unit, vintage, level, geography_version, enc
     Cells must be finite numbers or SCB's missing-value markers (.., ., -, ..C); anything else
     (inf, NaN, 1_000, an ambiguous 1,234) is refused naming the line and column, and nothing is written.
     """
-    from segreform.data.px import import_px as run
+    from segreform.data.px import import_px as run  # on use (CLI start-up)
 
     engine = _ready_engine()
     _report(run(engine, file, name=name, variable=variable, unit=unit, vintage=vintage, level=level,
@@ -120,7 +120,7 @@ def import_px(file, name, variable, unit, vintage, level, geography_version, enc
 @_user_errors
 def import_scb(table_id, selections, codelists, name) -> None:
     """Fetch a table from SCB's PxWebApi 2 (JSON-stat 2) and store it."""
-    from segreform.data.pxwebapi import import_pxwebapi
+    from segreform.data.pxwebapi import import_pxwebapi  # on use (CLI start-up)
 
     def pairs(items, option):
         out = {}
@@ -144,7 +144,7 @@ def import_scb(table_id, selections, codelists, name) -> None:
 @_user_errors
 def import_kolada(kpis, years, no_title_check) -> None:
     """Fetch Kolada key figures (KPI[,KPI]) per kommun and year from Kolada's API v3. Källa: Kolada."""
-    from segreform.data.kolada import import_kolada as run, parse_years
+    from segreform.data.kolada import import_kolada as run, parse_years  # on use (CLI start-up)
 
     engine = _ready_engine()
     ids = [k.strip().upper() for k in kpis.split(",") if k.strip()]
@@ -160,7 +160,7 @@ def import_kolada(kpis, years, no_title_check) -> None:
 @_user_errors
 def import_file(file, schema, encoding) -> None:
     """Import your own areas and counts from CSV, Excel, GeoPackage or GeoJSON, as the schema declares."""
-    from segreform.data.generic import import_file as run
+    from segreform.data.generic import import_file as run  # on use (CLI start-up)
 
     engine = _ready_engine()
     _report(run(engine, file, schema, encoding=encoding, progress=True))
@@ -170,11 +170,7 @@ def import_file(file, schema, encoding) -> None:
 @click.option("--all-vintages/--current", default=True, help="List every release, or only current ones.")
 def datasets(all_vintages: bool) -> None:
     """List the loaded datasets: name, source, table, vintage, whether current, when imported, rows."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from segreform.data import queries
-    from segreform.store.db import is_initialised
+    from segreform.data import queries  # on use (CLI start-up)
 
     engine = _engine()
     if not is_initialised(engine):
@@ -197,7 +193,7 @@ def datasets(all_vintages: bool) -> None:
 @_user_errors
 def export(name, output, vintage) -> None:
     """Write dataset NAME out in long form (area code, year, variable, value, plus source columns)."""
-    from segreform.data.export import export_dataset
+    from segreform.data.export import export_dataset  # on use (CLI start-up)
 
     path = export_dataset(_engine(), name, output, vintage=vintage)
     click.echo(f"wrote {path}")
@@ -209,7 +205,7 @@ def export(name, output, vintage) -> None:
 @_user_errors
 def areas(level, version) -> None:
     """Print the areas of LEVEL (lan, kommun, regso, deso, riket or your own) as CSV."""
-    from segreform.data import queries
+    from segreform.data import queries  # on use (CLI start-up)
 
     frame = queries.areas(_ready_engine(progress=False), level, version)
     if frame.empty:

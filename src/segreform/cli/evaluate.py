@@ -9,16 +9,17 @@ Imports inside commands: see :mod:`segreform.cli` (start-up cost of ``segreform 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
+import pandas as pd
 
 from segreform.cli.app import InputError, main
+from segreform.store import open_store
 
 
 def _read_panel(path: str):
-    import pandas as pd
-
     file = Path(path)
     if not file.exists():
         raise InputError(f"{path}: no such file")
@@ -34,7 +35,7 @@ def _read_panel(path: str):
 
 
 def _run(estimate, output: str | None) -> None:
-    from segreform.evaluate.panel import DesignError
+    from segreform.evaluate.panel import DesignError  # on use (numba loads slowly)
 
     try:
         result = estimate()
@@ -50,7 +51,7 @@ def _run(estimate, output: str | None) -> None:
 
 def _as_labels(frame, column: str):
     """Unit labels as text, so that ``--treated`` given on the command line matches numeric codes too."""
-    from segreform.evaluate.panel import DesignError
+    from segreform.evaluate.panel import DesignError  # on use (numba loads slowly)
 
     if column not in frame.columns:
         raise InputError(str(DesignError(f"column {column!r} (given as --unit) is not in the data")))
@@ -77,7 +78,7 @@ def evaluate() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="write the JSON here instead of stdout")
 def did_command(file, unit, time_, cohort, outcome, control, method, covariates, bootstrap, seed, output) -> None:
     """Callaway & Sant'Anna staggered difference-in-differences on FILE."""
-    from segreform.evaluate.did import callaway_santanna
+    from segreform.evaluate.did import callaway_santanna  # on use (numba loads slowly)
 
     frame = _read_panel(file)
     covariate_list = [c.strip() for c in covariates.split(",") if c.strip()]
@@ -99,7 +100,7 @@ def did_command(file, unit, time_, cohort, outcome, control, method, covariates,
 @click.option("-o", "--output", type=click.Path(dir_okay=False))
 def synth_command(file, unit, time_, outcome, treated, start, predictors, placebos, leave_one_out, seed, output) -> None:
     """Synthetic control (Abadie, Diamond & Hainmueller) for one treated unit in FILE."""
-    from segreform.evaluate.synth import synthetic_control
+    from segreform.evaluate.synth import synthetic_control  # on use (numba loads slowly)
 
     frame = _as_labels(_read_panel(file), unit)
     _run(lambda: synthetic_control(frame, unit, time_, outcome, treated, start, predictors=predictors,
@@ -118,7 +119,7 @@ def synth_command(file, unit, time_, outcome, treated, start, predictors, placeb
 @click.option("-o", "--output", type=click.Path(dir_okay=False))
 def sdid_command(file, unit, time_, outcome, treated, start, replications, seed, output) -> None:
     """Synthetic difference-in-differences (with synthdid's SC and DiD beside it) on FILE."""
-    from segreform.evaluate.sdid import synthetic_did
+    from segreform.evaluate.sdid import synthetic_did  # on use (numba loads slowly)
 
     frame = _as_labels(_read_panel(file), unit)
     names = [t.strip() for t in treated.split(",") if t.strip()]
@@ -126,8 +127,6 @@ def sdid_command(file, unit, time_, outcome, treated, start, replications, seed,
 
 
 def _engine():
-    from segreform.store import open_store
-
     return open_store()
 
 
@@ -143,8 +142,8 @@ def _engine():
 @click.option("--supersedes", type=int, default=None, help="id of the plan this one replaces")
 def plan_command(development_area, outcome, estimator, comparison, level, registered_by, title, supersedes) -> None:
     """Pre-register an evaluation plan for DEVELOPMENT_AREA (treated and start years from the programme)."""
-    from segreform.evaluate.panel import DesignError
-    from segreform.research.plans import get_plan, register_plan
+    from segreform.evaluate.panel import DesignError  # on use (numba loads slowly)
+    from segreform.research.plans import get_plan, register_plan  # on use (numba loads slowly)
 
     engine = _engine()
     try:
@@ -162,7 +161,7 @@ def plan_command(development_area, outcome, estimator, comparison, level, regist
 @evaluate.command("rerun")
 def rerun_command() -> None:
     """Re-run every registered plan whose data changed (run this after each data import)."""
-    from segreform.research.runs import rerun_after_import
+    from segreform.research.runs import rerun_after_import  # on use (numba loads slowly)
 
     runs = rerun_after_import(_engine(), trigger="import")
     click.echo(f"{len(runs)} plan(s) re-run" + (f": runs {', '.join(map(str, runs))}" if runs else ""))
@@ -174,10 +173,8 @@ def rerun_command() -> None:
 @click.option("--title", default=None)
 def report_command(result_json, output, title) -> None:
     """Write an HTML or PDF report (plots, estimate, diagnostics, caveats) from a RESULT_JSON of did/synth/sdid."""
-    import json
-
-    from segreform.research.report import html_to_pdf, render_html
-    from segreform.evaluate.results import EvaluationResult
+    from segreform.research.report import html_to_pdf, render_html  # on use (numba loads slowly)
+    from segreform.evaluate.results import EvaluationResult  # on use (numba loads slowly)
 
     source = Path(result_json)
     if not source.exists():

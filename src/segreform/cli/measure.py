@@ -10,6 +10,7 @@ import pandas as pd
 
 from segreform.cli.app import InputError, main
 from segreform.cli.spatial import run_spatial_indices, spatial_options, wants_spatial
+from segreform.scale import run_indices_distributed
 
 OUTPUT_FORMATS = (".csv", ".parquet", ".json")
 EXCEL_FORMATS = (".xlsx", ".xlsm", ".xls")
@@ -115,7 +116,7 @@ def indices_command(file, unit, groups, group_col, count_col, by, focal, index_n
       segreform indices regso.csv --unit regso --groups sweden,abroad --by kommun,year \\
           --index dissimilarity,theil_h --bootstrap 500 --seed 1 -o indices.parquet
     """
-    from segreform.measure import MeasureInputError, indices
+    from segreform.measure import MeasureInputError, indices  # on use (numba loads slowly)
 
     if not file.exists():
         raise InputError(f"{file}: no such file")
@@ -132,8 +133,6 @@ def indices_command(file, unit, groups, group_col, count_col, by, focal, index_n
         if cluster or workers:
             if bootstrap and bootstrap_by != "individuals":
                 raise InputError("--bootstrap-by areas runs on one machine only; drop --cluster/--workers")
-            from segreform.scale import run_indices_distributed
-
             try:
                 result = run_indices_distributed(file, cluster=cluster, workers=workers,
                                                  progress=sys.stderr.isatty(), **options)

@@ -11,13 +11,15 @@ from rich.table import Table
 
 from segreform.cli.app import InputError, main
 from segreform.programme.errors import ProgrammeError
+from segreform.programme.ledger import grants_outside_selection, report
+from segreform.programme.money import format_sek, parse_sek
+from segreform.programme.networks import participation as treated
+from segreform.store import open_store, session, transaction
 
 console = Console()
 
 
 def _engine():
-    from segreform.store import open_store
-
     return open_store()
 
 
@@ -41,7 +43,7 @@ def programme() -> None:
               help="Also create an applicant organisation for every kommun the data job loaded.")
 def seed(municipalities: bool) -> None:
     """Load the programme's structure (years and frames, areas, reforms, budget lines) from the seed files."""
-    from segreform.programme.seeding import seed_dir, seed_municipalities, seed_programme
+    from segreform.programme.seeding import seed_dir, seed_municipalities, seed_programme  # on use (CLI start-up)
 
     engine = _engine()
     try:
@@ -66,9 +68,7 @@ def seed(municipalities: bool) -> None:
               help="Leave out municipalities that fail the eligibility rules (needs the barometer's data).")
 def select(year, dry_run, min_area, max_area, max_per_county, budget_sek, check_eligibility) -> None:
     """Choose the applications to fund for YEAR, maximising the weighted review score within the budget."""
-    from segreform.programme.money import format_sek, parse_sek
-    from segreform.programme.selection import run_selection
-    from segreform.store import transaction
+    from segreform.programme.selection import run_selection  # on use (numba loads slowly)
 
     try:
         budget = parse_sek(budget_sek, "--budget-sek") if budget_sek else None
@@ -93,7 +93,7 @@ def select(year, dry_run, min_area, max_area, max_per_county, budget_sek, check_
 
 
 def _eligibility(engine) -> dict[str, bool]:
-    from segreform.programme.eligibility import assess_municipalities
+    from segreform.programme.eligibility import assess_municipalities  # on use (CLI start-up)
 
     frame = assess_municipalities(engine)
     return dict(zip(frame["kommunkod"], frame["eligible"]))
@@ -104,7 +104,7 @@ def _eligibility(engine) -> dict[str, bool]:
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="en")
 def eligibility(output: Path, lang: str) -> None:
     """Write every municipality's eligibility (with the reason) and need score (explained) as CSV."""
-    from segreform.programme.eligibility import assess_municipalities
+    from segreform.programme.eligibility import assess_municipalities  # on use (CLI start-up)
 
     try:
         frame = assess_municipalities(_engine(), lang)
@@ -126,9 +126,6 @@ def ledger() -> None:
 def ledger_report(output: Path, year: tuple[int, ...]) -> None:
     """Write the ledger (frame, committed, paid, available per year and reform, in SEK and öre) to OUTPUT, with
     the grants decided outside a selection run and the written reason (column grants_outside_selection)."""
-    from segreform.programme.ledger import grants_outside_selection, report
-    from segreform.store import session
-
     if output.suffix.lower() not in (".csv", ".xlsx"):
         raise InputError(f"{output}: the report is written as .csv or .xlsx")
     try:
@@ -164,7 +161,7 @@ def ledger_report(output: Path, year: tuple[int, ...]) -> None:
 @programme.command()
 def demo() -> None:
     """Load the demo programme: INVENTED example data (applications, reviews, grants, networks, meetings)."""
-    from segreform.programme.demo import load_demo
+    from segreform.programme.demo import load_demo  # on use (numba loads slowly)
 
     try:
         summary = load_demo(_engine())
@@ -189,8 +186,7 @@ def organisations() -> None:
 @click.option("--lanskod", help="The county code (2 digits), used for the per-county limit in selection.")
 def organisations_add(kind, code, name, kommunkod, lanskod) -> None:
     """Create or rename an organisation that can apply (where a call allows its kind) or join a network."""
-    from segreform.programme.seeding import ensure_municipality, ensure_organisation
-    from segreform.store import transaction
+    from segreform.programme.seeding import ensure_municipality, ensure_organisation  # on use (CLI start-up)
 
     try:
         with transaction(_engine()) as db:
@@ -222,8 +218,7 @@ def users() -> None:
 @click.password_option(help="At least 12 characters (asked for when not given).")
 def users_add(email, name, role, organisation, password) -> None:
     """Create an account (the password is stored only as an argon2 hash)."""
-    from segreform.programme.accounts import create_user
-    from segreform.store import transaction
+    from segreform.programme.accounts import create_user  # on use (CLI start-up)
 
     try:
         with transaction(_engine()) as db:
@@ -239,8 +234,6 @@ def users_add(email, name, role, organisation, password) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def participation(output: Path) -> None:
     """Write the treated municipalities (kommunkod, development area, first year) as CSV for evaluation."""
-    from segreform.programme.networks import participation as treated
-
     frame = treated(_engine())
     frame.to_csv(output, index=False)
     console.print(f"wrote {len(frame)} rows to {output}")

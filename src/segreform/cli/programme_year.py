@@ -8,10 +8,14 @@ from pathlib import Path
 
 import click
 from rich.table import Table
+from sqlalchemy import select
 
 from segreform.cli.app import InputError
 from segreform.cli.programme import _engine, console, programme
 from segreform.programme.errors import ProgrammeError
+from segreform.programme.money import parse_sek
+from segreform.store import session, transaction
+from segreform.store.models.programme import Call
 
 ACTOR = "cli"
 
@@ -27,8 +31,6 @@ def _deadline(text: str) -> datetime:
 
 
 def _run(work):
-    from segreform.store import transaction
-
     try:
         with transaction(_engine()) as db:
             return work(db)
@@ -40,7 +42,7 @@ def _run(work):
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def load(file: Path) -> None:
     """Load a programme definition (YAML, schema_version 1), e.g. a 2026–2030 successor; validated first."""
-    from segreform.programme import definition
+    from segreform.programme import definition  # on use (CLI start-up)
 
     try:
         summary = definition.load_file(_engine(), file, actor=ACTOR)
@@ -69,8 +71,7 @@ def call_group() -> None:
 def call_create(year, title, development_area, reform_code, deadline, budget_years, min_sek, max_sek, attachments,
                 open_now) -> None:
     """Create a call (a draft unless --open)."""
-    from segreform.programme import call_cycle
-    from segreform.programme.money import parse_sek
+    from segreform.programme import call_cycle  # on use (CLI start-up)
 
     def work(db):
         return call_cycle.create(
@@ -86,7 +87,7 @@ def call_create(year, title, development_area, reform_code, deadline, budget_yea
 @call_group.command("open")
 @click.argument("call_id", type=click.IntRange(1, 2**31 - 1))
 def call_open(call_id: int) -> None:
-    from segreform.programme import call_cycle
+    from segreform.programme import call_cycle  # on use (CLI start-up)
 
     _run(lambda db: call_cycle.open_call(db, call_id, ACTOR))
     console.print(f"call {call_id} is open")
@@ -96,7 +97,7 @@ def call_open(call_id: int) -> None:
 @click.argument("call_id", type=click.IntRange(1, 2**31 - 1))
 @click.option("--deadline", required=True)
 def call_extend(call_id: int, deadline: str) -> None:
-    from segreform.programme import call_cycle
+    from segreform.programme import call_cycle  # on use (CLI start-up)
 
     _run(lambda db: call_cycle.extend(db, call_id, _deadline(deadline), ACTOR))
     console.print(f"call {call_id} now closes {deadline}")
@@ -105,7 +106,7 @@ def call_extend(call_id: int, deadline: str) -> None:
 @call_group.command("close")
 @click.argument("call_id", type=click.IntRange(1, 2**31 - 1))
 def call_close(call_id: int) -> None:
-    from segreform.programme import call_cycle
+    from segreform.programme import call_cycle  # on use (CLI start-up)
 
     _run(lambda db: call_cycle.close(db, call_id, ACTOR))
     console.print(f"call {call_id} is closed")
@@ -113,11 +114,6 @@ def call_close(call_id: int) -> None:
 
 @call_group.command("list")
 def call_list() -> None:
-    from sqlalchemy import select
-
-    from segreform.store import session
-    from segreform.store.models.programme import Call
-
     table = Table("id", "year", "status", "area", "reform", "deadline", "title")
     with session(_engine()) as db:
         for call in db.scalars(select(Call).order_by(Call.year, Call.id)):
@@ -130,7 +126,7 @@ def call_list() -> None:
 @click.argument("run_id", type=click.IntRange(1, 2**31 - 1))
 def decide(run_id: int) -> None:
     """Grant every application the selection run selected (one decision, audited)."""
-    from segreform.programme import decisions
+    from segreform.programme import decisions  # on use (CLI start-up)
 
     grants = _run(lambda db: decisions.decide_run(db, run_id, ACTOR))
     console.print(f"run {run_id}: {len(grants)} grants decided")

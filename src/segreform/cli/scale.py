@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from segreform.cli.app import InputError, main
+from segreform.scale.synthetic import SyntheticSpec, write_synthetic_parquet
 
 
 @main.command("synth-population")
@@ -35,8 +36,6 @@ def synth_population_command(n_cells, n_groups, segregation, seed, n_regions, cl
     Example:
       segreform synth-population 10000000 --groups 4 --segregation 0.3 --seed 1 -o grid10m
     """
-    from segreform.scale.synthetic import SyntheticSpec, write_synthetic_parquet
-
     try:
         spec = SyntheticSpec(
             n_cells=n_cells, n_groups=n_groups, segregation=segregation, seed=seed, cluster_side=cluster_side,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import click
@@ -43,7 +44,7 @@ def spatial_options(command):
 
 def wants_spatial(file: Path, index_names: str, x_col, y_col) -> bool:
     """Spatial when coordinates or polygons are given, or a spatial index is named."""
-    from segreform.measure.spatial import SPATIAL_INDICES
+    from segreform.measure.spatial import SPATIAL_INDICES  # on use (numba loads slowly)
 
     named = set(_split(index_names))
     return bool(x_col or y_col or file.suffix.lower() in POLYGON_FORMATS or named & set(SPATIAL_INDICES))
@@ -52,13 +53,13 @@ def wants_spatial(file: Path, index_names: str, x_col, y_col) -> bool:
 def read_spatial(file: Path, id_columns: list[str]):
     """A table (CSV/Parquet, ``id_columns`` read as text) or polygons (GeoPackage/GeoJSON/Shapefile) and their
     contiguity."""
-    from segreform.cli.measure import _read_table
-    from segreform.measure import MeasureInputError
-    from segreform.measure.spatial_table import polygons_to_points
+    from segreform.cli.measure import _read_table  # import cycle with cli.measure
+    from segreform.measure import MeasureInputError  # on use (numba loads slowly)
+    from segreform.measure.spatial_table import polygons_to_points  # on use (numba loads slowly)
 
     if file.suffix.lower() not in POLYGON_FORMATS:
         return _read_table(file, id_columns), None
-    import geopandas
+    import geopandas  # optional heavy dependency, on use
 
     try:
         frame = geopandas.read_file(file)
@@ -73,9 +74,9 @@ def read_spatial(file: Path, id_columns: list[str]):
 def run_spatial_indices(file: Path, unit, groups, by, focal, index_names, x_col, y_col, area_col, kernel,
                         bandwidths, output) -> None:
     """``segreform indices`` with coordinates or polygons: the spatial indices as a long table."""
-    from segreform.cli.measure import _where, _write_table
-    from segreform.measure import MeasureInputError
-    from segreform.measure.spatial_table import spatial_indices
+    from segreform.cli.measure import _where, _write_table  # import cycle with cli.measure
+    from segreform.measure import MeasureInputError  # on use (numba loads slowly)
+    from segreform.measure.spatial_table import spatial_indices  # on use (numba loads slowly)
 
     if file.is_dir():
         raise InputError(f"{file}: spatial indices need one file (CSV, Parquet, GeoPackage or GeoJSON)")
@@ -121,9 +122,9 @@ def neighbourhoods_command(file, unit, x_col, y_col, groups, ks, by, summary, wo
       segreform neighbourhoods grid.csv --unit cell --x x --y y --groups inrikes,utrikes \\
           --k 200,400,800,1600 --by kommun --summary profile.csv -o shares.parquet
     """
-    from segreform.cli.measure import _read_table, _where, _write_table
-    from segreform.measure import MeasureInputError
-    from segreform.measure.spatial_table import neighbourhood_shares
+    from segreform.cli.measure import _read_table, _where, _write_table  # import cycle with cli.measure
+    from segreform.measure import MeasureInputError  # on use (numba loads slowly)
+    from segreform.measure.spatial_table import neighbourhood_shares  # on use (numba loads slowly)
 
     if not file.exists():
         raise InputError(f"{file}: no such file")
@@ -132,9 +133,7 @@ def neighbourhoods_command(file, unit, x_col, y_col, groups, ks, by, summary, wo
         raise InputError(f"--k must be strictly increasing, got {ks!r}")
     compute = None
     if workers:
-        from functools import partial
-
-        from segreform.scale.neighbourhoods import bespoke_shares_partitioned
+        from segreform.scale.neighbourhoods import bespoke_shares_partitioned  # on use (numba loads slowly)
 
         compute = partial(bespoke_shares_partitioned, partitions=2 * workers)
     try:

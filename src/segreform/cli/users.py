@@ -11,27 +11,24 @@ from rich.console import Console
 
 from segreform.cli.app import InputError, main
 from segreform.programme.errors import ProgrammeError
+from segreform.programme.field_errors import FieldErrors
+from segreform.store import open_store, transaction
+from segreform.store.models.programme import Organisation
 
 console = Console()
 ACTOR = "cli"
 
 
 def _engine():
-    from segreform.store import open_store
-
     return open_store()
 
 
 def _refused(exc: ProgrammeError) -> InputError:
-    from segreform.programme.field_errors import FieldErrors
-
     errors = exc.errors if isinstance(exc, FieldErrors) else [exc]
     return InputError("; ".join(str(e) for e in errors))
 
 
 def _run(work):
-    from segreform.store import transaction
-
     try:
         with transaction(_engine()) as db:
             return work(db)
@@ -55,7 +52,7 @@ def user() -> None:
                                                "the user must change it at the first sign-in.")
 def create(email, make_admin, role, name, organisation, one_time) -> None:
     """Create an account for EMAIL. The password is asked for twice and never echoed."""
-    from segreform.programme import users
+    from segreform.programme import users  # on use (CLI start-up)
 
     if make_admin and role not in (None, "admin"):
         raise InputError("--admin and --role disagree; use one of them")
@@ -82,8 +79,7 @@ def _created(issued) -> dict:
 @click.option("--active-only", is_flag=True)
 def list_users(active_only) -> None:
     """Every account with its role, organisation and state."""
-    from segreform.programme import users
-    from segreform.store.models.programme import Organisation
+    from segreform.programme import users  # on use (CLI start-up)
 
     def work(db):
         rows = []
@@ -108,8 +104,7 @@ def list_users(active_only) -> None:
 @click.option("--organisation", help="Organisation code; '' removes the organisation.")
 def update(email, name, role, organisation) -> None:
     """Change a user's name, role or organisation (what is not given stays)."""
-    from segreform.programme import users
-    from segreform.store.models.programme import Organisation
+    from segreform.programme import users  # on use (CLI start-up)
 
     def work(db):
         found = users.find_by_email(db, email)
@@ -126,7 +121,7 @@ def update(email, name, role, organisation) -> None:
 @click.argument("email")
 def deactivate(email) -> None:
     """Stop EMAIL from signing in; every session ends at once."""
-    from segreform.programme import users
+    from segreform.programme import users  # on use (CLI start-up)
 
     _run(lambda db: users.set_active(db, users.find_by_email(db, email).id, False, ACTOR).id)
     console.print(f"deactivated {email.strip().lower()}")
@@ -136,7 +131,7 @@ def deactivate(email) -> None:
 @click.argument("email")
 def activate(email) -> None:
     """Let a deactivated EMAIL sign in again."""
-    from segreform.programme import users
+    from segreform.programme import users  # on use (CLI start-up)
 
     _run(lambda db: users.set_active(db, users.find_by_email(db, email).id, True, ACTOR).id)
     console.print(f"reactivated {email.strip().lower()}")
@@ -146,7 +141,7 @@ def activate(email) -> None:
 @click.argument("email")
 def reset(email) -> None:
     """Give EMAIL a one-time password (printed once) and end its sessions."""
-    from segreform.programme import users
+    from segreform.programme import users  # on use (CLI start-up)
 
     password = _run(lambda db: users.reset(db, users.find_by_email(db, email).id, ACTOR).one_time_password)
     click.echo(f"one-time password for {email.strip().lower()} (shown once; must be changed at the next "
@@ -158,7 +153,7 @@ def reset(email) -> None:
 @click.option("--area", "areas", multiple=True, required=True, help="A development area code (repeat for more).")
 def attach(email, areas) -> None:
     """Attach the researcher EMAIL to development areas (they see those areas' evaluation plans and data)."""
-    from segreform.programme import users
+    from segreform.programme import users  # on use (CLI start-up)
 
     def work(db):
         found = users.find_by_email(db, email)

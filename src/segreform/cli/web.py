@@ -8,14 +8,17 @@ import threading
 import webbrowser
 
 import click
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from segreform.cli.app import InputError, main
+from segreform.config import database_url
+from segreform.store import make_engine
+from segreform.store.db import is_initialised
 
 
 def _is_empty(engine) -> bool:
     """True for a new database: no schema yet, or no data loaded."""
-    from segreform.data import queries
-    from segreform.store.db import is_initialised
+    from segreform.data import queries  # on use (CLI start-up)
 
     return not is_initialised(engine) or queries.datasets(engine).empty
 
@@ -53,7 +56,7 @@ def _load_demo_if_available(engine) -> str | None:
 
 def _expose_demo_accounts(engine, exposed: bool) -> str | None:
     try:
-        from segreform.programme.demo import set_demo_accounts_exposed
+        from segreform.programme.demo import set_demo_accounts_exposed  # on use (numba loads slowly)
     except ImportError:
         return None
     changed = set_demo_accounts_exposed(engine, exposed)
@@ -76,13 +79,10 @@ def _expose_demo_accounts(engine, exposed: bool) -> str | None:
 @click.option("--no-demo", "demo", flag_value=False, help="Never load the demo programme.")
 def serve(host: str, port: int, database: str | None, no_browser: bool, demo: bool | None) -> None:
     """Open the barometer and programme web app (loads the bundled real data on first run)."""
-    import uvicorn
-    from sqlalchemy.exc import ArgumentError, OperationalError
+    import uvicorn  # on use: the web stack loads only to serve
 
-    from segreform.config import database_url
-    from segreform.data.loader import ensure_initialised
-    from segreform.store import make_engine
-    from segreform.web.app import create_app, warm_up
+    from segreform.data.loader import ensure_initialised  # on use (CLI start-up)
+    from segreform.web.app import create_app, warm_up  # on use: the web stack loads only to serve
 
     loopback = is_loopback(host)
     if demo and not loopback:
@@ -107,7 +107,7 @@ def serve(host: str, port: int, database: str | None, no_browser: bool, demo: bo
         if note:
             click.echo(note)
         if note and "not loaded" not in note:
-            from segreform.research.demo import start_in_background
+            from segreform.research.demo import start_in_background  # on use: only with --demo
 
             start_in_background(engine)
             click.echo("demo evaluations (invented participation, real data) are being computed in the background")

@@ -84,8 +84,8 @@ def export_dataset(engine: Engine, name: str, output: str | Path, *, vintage: st
 
 
 def _to_geopackage(engine: Engine, frame: pd.DataFrame, output: Path) -> None:
-    import geopandas
-    from shapely.geometry import shape
+    import geopandas  # optional heavy dependency, only for GeoPackage
+    from shapely.geometry import shape  # with geopandas, only for GeoPackage
 
     geometries = {}
     for (level, version), group in frame.groupby(["area_level", "area_version"]):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 
 import pandas as pd
@@ -103,7 +104,7 @@ def read_table(path: Path, schema: Schema, encoding: str = "utf-8") -> tuple[pd.
     """The file as text columns, the line number of its first data row, and geometries (GeoJSON) if any."""
     suffix = path.suffix.lower()
     if suffix in GEO_SUFFIXES:
-        import geopandas
+        import geopandas  # optional heavy dependency, only for spatial files
 
         try:
             frame = geopandas.read_file(path, layer=schema.layer) if schema.layer else geopandas.read_file(path)
@@ -122,8 +123,6 @@ def read_table(path: Path, schema: Schema, encoding: str = "utf-8") -> tuple[pd.
             raise DataInputError(Problem(path.name, None, None, f"cannot read as Excel: {exc}")) from None
         return table, 2, None
     text = decode(path.read_bytes(), path.name, encoding)
-    from io import StringIO
-
     first_line = text.split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=first_line.count)
     try:

@@ -9,6 +9,7 @@ predecessor). Only one-to-one relations carry a series across versions; breaks a
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -219,8 +220,6 @@ class LabelIndex:
 
     @staticmethod
     def _suggest(keys: dict[str, str], label: str) -> list[str]:
-        import difflib
-
         return difflib.get_close_matches(normalise_label(label), list(keys), n=3, cutoff=0.75)
 
     def has_area(self, level: str, version: str, code: str) -> bool:

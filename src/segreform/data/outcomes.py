@@ -15,7 +15,9 @@ import threading
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from segreform.data import queries
 from segreform.data.writer import ImportResult, Release, on_import, sha256_of, write_release
+from segreform.store.models.data import Dataset, DatasetVariable
 
 SEGREGATION_DATASET = "segreform_segregation_utrikes_inrikes"
 SWEDISH_BORN, FOREIGN_BORN = "inrikes_fodda", "utrikes_fodda"
@@ -43,8 +45,6 @@ def deferred():
 
 def _inputs(engine: Engine) -> pd.DataFrame:
     """The current RegSO counts with kommun and län, one row per RegSO and year (both groups present)."""
-    from segreform.data import queries
-
     counts = queries.observations(engine, list(INPUT_VARIABLES), level="regso")
     if counts.empty:
         return pd.DataFrame()
@@ -72,8 +72,7 @@ def _inputs_sha256(frame: pd.DataFrame) -> str:
 def segregation_release(engine: Engine) -> Release | None:
     """The indices of every kommun, län and Riket and year the counts allow; None when the counts are absent or
     the stored release was computed from the same counts (nothing to write)."""
-    from segreform.measure import indices
-    from segreform.store.models.data import Dataset
+    from segreform.measure import indices  # on use: the measure engine (numba) takes seconds to load
 
     frame = _inputs(engine)
     if frame.empty:
@@ -118,8 +117,6 @@ def store_segregation_outcomes(engine: Engine) -> ImportResult | None:
 
 
 def _imported_group_counts(engine: Engine, result: ImportResult) -> bool:
-    from segreform.store.models.data import DatasetVariable
-
     with engine.connect() as conn:
         names = set(conn.execute(
             select(DatasetVariable.variable).where(DatasetVariable.dataset_id == result.dataset_id)

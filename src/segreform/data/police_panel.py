@@ -21,7 +21,8 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import shape
 
-from segreform.data import bundled
+from segreform.data import bundled, queries
+from segreform.data.writer import Release, sha256_of, sha256_of_file
 
 LIST_YEARS = (2015, 2017, 2019, 2021, 2023)
 LATEST_POLYGON_YEAR = 2023
@@ -161,8 +162,6 @@ POPULATION_VARIABLE = "befolkning_i_polisens_utsatta_omraden"
 
 
 def panel_inputs_sha256() -> str:
-    from segreform.data.writer import sha256_of, sha256_of_file
-
     files = (bundled.POLICE_PANEL, bundled.POLICE_PANEL_POLYGONS, bundled.POLICE_AREAS_2025,
              bundled.REGSO_2025_KEY, bundled.BOUNDARY_FILES["regso"], bundled.FODELSELAND_TABLE)
     return sha256_of("".join(sha256_of_file(path) for path in files))
@@ -184,9 +183,6 @@ def list_areas() -> pd.DataFrame:
 def panel_release(engine):
     """Per kommun (all 290, zero where none), län and Riket, per list year 2015–2025: the number of listed areas, of
     specially vulnerable ones, and the population living in them (area-weighted RegSO population)."""
-    from segreform.data import queries
-    from segreform.data.writer import Release
-
     kommun_table = bundled.read_csv(bundled.KOMMUNER)
     kommuner = kommun_table.kommunkod
     lan_of = kommun_table.set_index("kommunkod").lanskod

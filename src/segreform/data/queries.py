@@ -3,6 +3,7 @@ a pandas DataFrame with fixed columns."""
 
 from __future__ import annotations
 
+import json
 import numbers
 from typing import Iterable
 
@@ -143,8 +144,6 @@ def police_areas(engine: Engine) -> pd.DataFrame:
 
 def dataset_metadata(engine: Engine, name: str, vintage: str | None = None) -> dict:
     """The stored metadata of a release (e.g. a PX export's footer); the current vintage unless given."""
-    import json
-
     query = select(Dataset.metadata_json).where(Dataset.name == name)
     query = query.where(Dataset.vintage == vintage) if vintage else query.where(Dataset.is_current)
     with engine.connect() as conn:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from segreform.measure._validate import MeasureInputError, _segment_codes, as_list, counts_table
+from segreform.measure.neighbourhoods import bespoke_shares, bespoke_summary
 from segreform.measure.spatial import DISTANCE_DECAY_INDICES, KERNEL_INDICES, SPATIAL_INDICES, TWO_GROUP_SPATIAL, compute_spatial
 
 METRIC_CRS = "EPSG:3006"  # SWEREF 99 TM: metres, the Swedish national projection
@@ -148,8 +149,6 @@ def neighbourhood_shares(
     replaces the single-machine ``bespoke_shares(x, y, counts, ks)`` (e.g. the Dask strips of
     ``segreform.scale.neighbourhoods``).
     """
-    from segreform.measure.neighbourhoods import bespoke_shares, bespoke_summary
-
     table = counts_table(data, unit, groups, None, None, by)
     codes, _ = _segment_codes(data, table.by)
     order = np.argsort(codes, kind="stable")

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from segreform.programme.audit import record
 from segreform.programme.errors import InvalidInput, require
+from segreform.programme.field_errors import FieldError
 from segreform.programme.validation import Message as M
 from segreform.store.models.programme import Organisation, User
 
@@ -61,8 +62,6 @@ def create_user(db: Session, *, email: str, name: str, role: str, password: str,
 def check_password_strength(password: str, email: str = "") -> None:
     """The strength rule: at least 12 characters, of at least two kinds (letters, digits, others), and not
     the e-mail address or its name part."""
-    from segreform.programme.field_errors import FieldError
-
     if len(password) < MIN_PASSWORD_LENGTH:
         raise FieldError("password", "must be at least %(n)s characters", n=MIN_PASSWORD_LENGTH)
     kinds = (any(c.isalpha() for c in password) + any(c.isdigit() for c in password)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from segreform.programme import calls
 from segreform.programme.audit import record
 from segreform.programme.clock import as_utc, utcnow
+from segreform.programme.definition import rules_for_year
 from segreform.programme.errors import WrongState
 from segreform.programme.validation import Message as M, raise_if_any
 from segreform.store.models.programme import Call, DevelopmentArea, ProgrammeYear, Reform
@@ -23,8 +24,6 @@ def create(db: Session, *, year: int, title: str, development_area: str, reform_
            max_amount_ore: int | None = None, required_attachments: list[str] | None = None,
            max_years: int = 3, max_grant_share_pct: int = 90, open_now: bool = False) -> Call:
     """A new call (a draft unless ``open_now``); every field is checked and all problems are reported together."""
-    from segreform.programme.definition import rules_for_year
-
     errors: dict[str, str] = {}
     if not title.strip():
         errors["title"] = M("give the call a title")

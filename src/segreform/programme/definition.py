@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from segreform.programme.audit import record
 from segreform.programme.clock import utcnow
+from segreform.programme.eligibility import RULE_KINDS
 from segreform.programme.errors import InvalidInput
 from segreform.programme.money import ORE_PER_MSEK, ORE_PER_SEK, split_evenly
+from segreform.programme.seeding import _upsert, ensure_organisation, store_budget_lines
 from segreform.store import transaction
 from segreform.store.models.programme import (
     DevelopmentArea,
@@ -92,8 +94,6 @@ def _need(obj: dict, key: str, kind, filename: str, path: str):
 
 def validate(data, filename: str = "programme.yaml") -> None:
     """Check a parsed definition; the first problem raises :class:`DefinitionError` naming file and field path."""
-    from segreform.programme.eligibility import RULE_KINDS
-
     if not isinstance(data, dict):
         _fail(filename, "", "must be a mapping of the definition's sections")
     version = _need(data, "schema_version", int, filename, "")
@@ -213,8 +213,6 @@ def load_bundled(engine: Engine, actor: str = "seed") -> LoadSummary:
 
 def write_definition(db: Session, data: dict, *, source_file: str, actor: str) -> LoadSummary:
     """Insert or update everything the (validated) definition holds, in the caller's transaction."""
-    from segreform.programme.seeding import _upsert, ensure_organisation, store_budget_lines
-
     validate(data, source_file)
     code = data["code"]
     for row in data["years"]:

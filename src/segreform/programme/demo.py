@@ -18,7 +18,18 @@ from datetime import date, datetime, timezone
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from segreform.programme import accounts, applications, calls, grants, networks, reforms, review, selection
+from segreform.programme import (
+    accounts,
+    applications,
+    calls,
+    decisions,
+    demo_year,
+    grants,
+    networks,
+    reforms,
+    review,
+    selection,
+)
 from segreform.programme.errors import WrongState
 from segreform.programme.money import ORE_PER_SEK
 from segreform.programme.seeding import ensure_municipality, seed_programme
@@ -91,8 +102,6 @@ def load_demo(engine: Engine) -> DemoSummary:
         picked, run_id = selection.run_selection(db, year=2018, actor=users["officer"], max_per_county=2,
                                                  min_per_area={"crime": 1})
         granted = 0
-        from segreform.programme import decisions, demo_year
-
         for grant_id in decisions.decide_run(db, run_id, users["officer"]):  # decisions follow the selection
             grant = grants.get_grant(db, grant_id)
             application = applications.get_application(db, grant.application_id)

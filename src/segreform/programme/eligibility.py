@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from segreform.data import queries
 from segreform.programme.errors import InvalidInput, ProgrammeError
 from segreform.programme.seeding import load_yaml
 
@@ -125,10 +126,6 @@ def need_scores(kommunkoder: list[str], area_types: pd.DataFrame, police: pd.Dat
 
 def barometer_inputs(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The area types (latest year) and the police list, from the data job's queries."""
-    try:
-        from segreform.data import queries
-    except ImportError:
-        raise ProgrammeError("the barometer's data module is not available; install segreform fully") from None
     observations = queries.observations(engine, "omradestyp", level="regso")
     if observations.empty:
         raise ProgrammeError("no area types loaded; load the barometer's data first (segreform data ...)")
@@ -152,8 +149,6 @@ def assess_municipalities(engine, lang: str = "en") -> pd.DataFrame:
     -------
     DataFrame[kommunkod, name, eligible, reason, need_score, need_explained]
     """
-    from segreform.data import queries
-
     area_types, police = barometer_inputs(engine)
     kommuner = queries.areas(engine, "kommun")
     names = dict(zip(kommuner["code"], kommuner["name"]))

@@ -37,7 +37,7 @@ class BudgetExceeded(ProgrammeError):
 
 def require(db, model, key, what: str):
     """``db.get(model, key)``, or :class:`NotFound` naming ``what`` and the key."""
-    from segreform.programme.validation import Message
+    from segreform.programme.validation import Message  # import cycle: validation imports errors
 
     found = db.get(model, key)
     if found is None:

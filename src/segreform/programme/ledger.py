@@ -18,7 +18,7 @@ from segreform.programme.clock import utcnow
 from segreform.programme.errors import BudgetExceeded, InvalidInput, NotFound
 from segreform.programme.money import format_sek
 from segreform.programme.validation import Message as M
-from segreform.store.models.programme import LedgerEntry, ProgrammeYear, Reform, ReformBudgetLine
+from segreform.store.models.programme import Grant, LedgerEntry, ProgrammeYear, Reform, ReformBudgetLine
 
 # Commitments and adjustments bind the frame; payments draw on commitments; reclaims return payments.
 BINDING_KINDS = ("commitment", "adjustment")
@@ -169,8 +169,6 @@ def report(db: Session, years: list[int] | None = None) -> list[Position]:
 def grants_outside_selection(db: Session, years: list[int] | None = None) -> dict[tuple[int, str], list[tuple[int, str]]]:
     """``{(year, reform): [(grant id, written reason), ...]}`` for grants that bind money in that year and reform
     but were decided outside a selection run (an override), so that every report can flag them."""
-    from segreform.store.models.programme import Grant
-
     query = (select(LedgerEntry.year, LedgerEntry.reform_code, Grant.id, Grant.override_reason)
              .join(Grant, Grant.id == LedgerEntry.grant_id)
              .where(LedgerEntry.kind.in_(BINDING_KINDS), Grant.selection_run_id.is_(None))

@@ -21,6 +21,7 @@ from segreform.store.models.programme import (
     ActionItem,
     Application,
     ApplicationArea,
+    DevelopmentArea,
     Grant,
     Meeting,
     Network,
@@ -109,8 +110,6 @@ def check_action(*, description: str, owner: str, due_on: str | date | None) -> 
 
 
 def create_network(db: Session, development_area_code: str, name: str, actor: str) -> Network:
-    from segreform.store.models.programme import DevelopmentArea
-
     if db.get(DevelopmentArea, development_area_code) is None:
         raise FieldError("development_area", "choose a development area")
     existing = db.scalar(select(Network).where(Network.development_area_code == development_area_code))

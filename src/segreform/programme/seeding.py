@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from segreform.data import queries  # the data job's contract: areas(engine, "kommun")
 from segreform.programme.agencies import seed_agencies
 from segreform.programme.errors import InvalidInput
 from segreform.programme.money import ORE_PER_MSEK, ORE_PER_SEK
@@ -67,7 +68,7 @@ def seed_programme(engine: Engine, folder: Path | None = None) -> SeedSummary:
     """
     if folder is None and not os.environ.get(SEED_DIR_ENV):
         # The bundled programme definition (programmes/sverige-2017-2025.yaml) is the default structure.
-        from segreform.programme import definition
+        from segreform.programme import definition  # import cycle: definition imports seeding
 
         data = definition.bundled()
         with transaction(engine) as db:
@@ -129,8 +130,6 @@ def ensure_municipality(db: Session, kommunkod: str, name: str) -> Organisation:
 
 def seed_municipalities(engine: Engine) -> int:
     """Create an applicant organisation for each of the kommuner the data job loaded; returns the count."""
-    from segreform.data import queries  # the data job's contract: areas(engine, "kommun")
-
     kommuner = queries.areas(engine, "kommun")
     with transaction(engine) as db:
         for row in kommuner.itertuples(index=False):

@@ -16,11 +16,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from segreform.programme import applications
+from segreform.data import queries
+from segreform.programme import applications, definition
 from segreform.programme.audit import record
 from segreform.programme.call_cycle import money_years
 from segreform.programme.calls import get_call
 from segreform.programme.clock import as_utc, utcnow
+from segreform.programme.eligibility import apply_rules as evaluate_rules, barometer_inputs, need_scores
 from segreform.programme.errors import ProgrammeError, WrongState
 from segreform.programme.money import format_sek
 from segreform.programme.validation import FormErrors, Message as M
@@ -78,8 +80,6 @@ def money_problems(application: Application, call: Call) -> dict[str, str]:
 
 def submit(db: Session, application_id: int, actor: str, now: datetime | None = None) -> Application:
     """Check everything, evaluate eligibility and submit; refused with every problem at once."""
-    from segreform.programme.definition import rules_for_year
-
     application = applications.get_application(db, application_id)
     call = get_call(db, application.call_id)
     now = now or utcnow()
@@ -94,7 +94,7 @@ def submit(db: Session, application_id: int, actor: str, now: datetime | None = 
     if errors:
         raise FormErrors(errors)
     organisation = db.get(Organisation, application.organisation_id)
-    rule = rules_for_year(db, call.year)
+    rule = definition.rules_for_year(db, call.year)
     outcome = evaluate(db.get_bind(), organisation, rule)
     application.eligible, application.eligibility, application.need_score = (
         outcome["eligible"], outcome, outcome.get("need_score"))
@@ -109,8 +109,6 @@ def submit(db: Session, application_id: int, actor: str, now: datetime | None = 
 
 def evaluate(bind, organisation: Organisation, rule: dict) -> dict:
     """The eligibility outcome for one applicant, with the evidence (JSON-ready)."""
-    from segreform.programme.eligibility import apply_rules as evaluate_rules, need_scores
-
     if not organisation.kommunkod:
         return {"eligible": None, "need_score": None, "rules": [],
                 "summary_en": "not a municipality: eligibility by area is not evaluated",
@@ -137,9 +135,6 @@ def evaluate(bind, organisation: Organisation, rule: dict) -> dict:
 def _inputs(bind, rule: dict):
     """The barometer's inputs and every municipality's need score (scaled to the neediest in the country),
     cached per database for ten minutes: submissions should not reread the country's data each time."""
-    from segreform.data import queries
-    from segreform.programme.eligibility import barometer_inputs, need_scores
-
     engine = getattr(bind, "engine", bind)
     key = (str(engine.url), repr(rule["need"]["components"]))
     with _CACHE_LOCK:

@@ -18,7 +18,9 @@ from segreform.programme import accounts
 from segreform.programme.audit import record
 from segreform.programme.errors import NotFound
 from segreform.programme.field_errors import FieldError, FieldErrors
-from segreform.store.models.programme import Organisation, User, WebSession
+from segreform.programme.seeding import ensure_municipality, ensure_organisation
+from segreform.store.models.evaluation import ResearcherArea
+from segreform.store.models.programme import DevelopmentArea, Organisation, User, WebSession
 
 # Which organisation kinds each role may belong to (None: none needed). Admins, officers and reviewers work
 # for the delegation; researchers for a research institution.
@@ -213,8 +215,6 @@ def organisations(db: Session, kinds: tuple[str, ...] = ORGANISATION_KINDS) -> l
 def create_organisation(db: Session, *, kind: str, code: str, name: str, actor: str,
                         kommunkod: str | None = None) -> Organisation:
     """Add an organisation users can belong to (a research institution, a region, the delegation, ...)."""
-    from segreform.programme.seeding import ensure_municipality, ensure_organisation
-
     errors = []
     code = code.strip().lower()
     if kind not in ORGANISATION_KINDS:
@@ -242,9 +242,6 @@ def create_organisation(db: Session, *, kind: str, code: str, name: str, actor: 
 def attach_area(db: Session, user_id: int, development_area: str, actor: str) -> User:
     """Attach a researcher to a development area (they see its evaluation plans, runs and data), in the caller's
     transaction — the same row as :func:`segreform.research.plans.attach_researcher` writes; idempotent."""
-    from segreform.store.models.evaluation import ResearcherArea
-    from segreform.store.models.programme import DevelopmentArea
-
     user = find_user(db, user_id)
     errors = []
     if user.role != "researcher":

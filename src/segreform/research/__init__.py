@@ -28,7 +28,7 @@ def rerun_on_import(engine: Engine, result) -> str | None:
     """After-import step: re-run the registered plans whose data changed; a note for the user, if any ran."""
     # Imported when data are imported, not at start-up: the estimators (numba) and the programme take
     # seconds to load, and most commands never import data.
-    from segreform.research.runs import rerun_after_import
+    from segreform.research.runs import rerun_after_import  # on use, see above
 
     new_runs = rerun_after_import(engine, trigger="import")
     return f"re-ran {len(new_runs)} evaluation plan(s) on the new data: runs {new_runs}" if new_runs else None

@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from segreform.data import queries
+from segreform.data.police_panel import list_areas
 from segreform.evaluate.panel import DesignError
+from segreform.programme.eligibility import apply_rules
 from segreform.store.db import session
 from segreform.store.models.programme import (Application, ApplicationArea, Call, Grant, Organisation, SelectionItem,
                                               SelectionRun)
@@ -71,8 +74,6 @@ def treated_units(engine: Engine, development_area: str) -> dict[str, int]:
 def police_list_before(year: int) -> tuple[int | None, pd.DataFrame]:
     """The police's list in force in ``year`` (the latest list year not after it) as DataFrame[name, category,
     kommunkod]; (None, empty) when no list existed yet."""
-    from segreform.data.police_panel import list_areas
-
     lists = list_areas()
     years = sorted(y for y in lists["year"].unique() if y <= year)
     if not years:
@@ -84,8 +85,6 @@ def police_list_before(year: int) -> tuple[int | None, pd.DataFrame]:
 
 def area_types_before(engine: Engine, year: int) -> tuple[int | None, pd.DataFrame]:
     """RegSO area types of the latest data year not after ``year``; (None, empty) when none is stored."""
-    from segreform.data import queries
-
     frame = queries.observations(engine, "omradestyp", level="regso").dropna(subset=["value"])
     frame = frame[frame["year"] <= year]
     if frame.empty:
@@ -103,8 +102,6 @@ def eligibility_before(engine: Engine, kommunkoder: list[str], start_year: int) 
     Returns DataFrame[kommunkod, eligible, data_year, evidence]; the evidence names the police list year and
     the area-type year used (or that area types did not exist yet).
     """
-    from segreform.programme.eligibility import apply_rules
-
     data_year = start_year - 1
     list_year, police = police_list_before(data_year)
     types_year, area_types = area_types_before(engine, data_year)
@@ -125,8 +122,6 @@ class Pool:
 
 
 def all_kommuner(engine: Engine) -> list[str]:
-    from segreform.data import queries
-
     return sorted(queries.areas(engine, "kommun")["code"].astype(str))
 
 

@@ -37,8 +37,8 @@ def demo_plan_ids(engine: Engine) -> list[int]:
 
 def load_research_demo(engine: Engine) -> list[int]:
     """Register and run the demo plans once (nothing when they exist); returns the run ids."""
-    from segreform.research.plans import register_plan
-    from segreform.research.runs import run_plan
+    from segreform.research.plans import register_plan  # in the background thread: numba loads in seconds
+    from segreform.research.runs import run_plan  # in the background thread, as above
 
     if demo_plan_ids(engine):
         return []

@@ -18,9 +18,13 @@ from datetime import datetime, timezone
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
+from segreform import __version__
 from segreform.data.queries import observations
 from segreform.evaluate.panel import DesignError
 from segreform.programme import participation as programme_participation
+from segreform.research.decisions import comparison_pool, granted_units, treated_units
+from segreform.research.estimators import resolve_settings
+from segreform.research.power import minimum_detectable_effect
 from segreform.store.db import session, transaction
 from segreform.store.models.evaluation import EvaluationPlan, EvaluationPlanUnit, ResearcherArea
 
@@ -65,8 +69,6 @@ class PlanView:
 
 def _treated_units(engine: Engine, development_area: str, participation: pd.DataFrame | None) -> dict[str, int]:
     if participation is None:
-        from segreform.research.decisions import treated_units
-
         return treated_units(engine, development_area)
     rows = participation[participation["development_area"] == development_area]
     return {str(k): int(y) for k, y in zip(rows["kommunkod"], rows["first_year"])}
@@ -74,8 +76,6 @@ def _treated_units(engine: Engine, development_area: str, participation: pd.Data
 
 def _in_programme(engine: Engine, participation: pd.DataFrame | None) -> set[str]:
     """Municipalities treated by the programme in any development area (by grant or network membership)."""
-    from segreform.research.decisions import granted_units
-
     codes = set(granted_units(engine)["kommunkod"].astype(str))
     frame = programme_participation(engine) if participation is None else participation
     return codes | set(frame["kommunkod"].astype(str))
@@ -86,8 +86,6 @@ def _comparison_units(engine: Engine, comparison: str, development_area: str, tr
     # A municipality in any development area is treated by the programme: never a comparison.
     in_programme = _in_programme(engine, participation) | set(treated)
     if eligibility is None:
-        from segreform.research.decisions import comparison_pool
-
         try:
             pool = comparison_pool(engine, comparison, development_area, treated, in_programme)
         except DesignError:
@@ -172,9 +170,6 @@ def draft_plan(
     Raises :class:`DesignError` when the design cannot work (unknown estimator or setting, no treated
     municipality, an empty comparison pool).
     """
-    from segreform import __version__
-    from segreform.research.estimators import resolve_settings
-
     if comparison not in COMPARISONS:
         raise DesignError(f"comparison must be one of {', '.join(COMPARISONS)}, not {comparison!r}")
     settings = resolve_settings(estimator, settings)
@@ -191,8 +186,7 @@ def draft_plan(
         settings=settings, treated=treated, comparison_units=pool, package_version=__version__)
     mde = None
     if power:
-        from segreform.research.power import minimum_detectable_effect
-        from segreform.research.runs import build_dataset
+        from segreform.research.runs import build_dataset  # import cycle: runs imports plans
 
         data = build_dataset(engine, outcome_variable, level, treated, pool, comparison)
         mde = minimum_detectable_effect(data.frame, estimator=estimator, treated=treated, settings=settings,

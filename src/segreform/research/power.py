@@ -29,7 +29,7 @@ CHEAP = {"did": {"bootstrap": 0}, "synth": {"placebos": False, "leave_one_out": 
 
 
 def _headline_estimate(result) -> float:
-    from segreform.research.report import headline
+    from segreform.research.report import headline  # on use: the report module loads plotly
 
     head = headline(result)
     if head is None or head.estimate is None or not np.isfinite(head.estimate):

@@ -9,7 +9,7 @@ outcome data changed since its last run.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 import numpy as np
@@ -116,8 +116,6 @@ def with_placebo_interval(result: EvaluationResult, ci: float = 0.95) -> Evaluat
     Under a constant effect τ the treated gap minus τ is exchangeable with the placebos' gaps, so the interval is
     [gap − q_{1−a/2}, gap − q_{a/2}] of the placebos' average post-period gaps (a = 1 − ci).
     """
-    from dataclasses import replace
-
     start = float(result.settings.get("start", 0))
     gaps = [np.mean([v for t, v in path.items() if float(t) >= start])
             for key, path in result.paths.items() if key.startswith("placebo:")]

@@ -17,21 +17,21 @@ __all__ = [
 
 def run_indices_distributed(path_or_df, *, cluster=None, workers=None, **indices_kwargs):
     """``segreform.measure.indices`` on a Dask cluster; see :mod:`segreform.scale.dask_backend`."""
-    from segreform.scale.dask_backend import run_indices_distributed as run
+    from segreform.scale.dask_backend import run_indices_distributed as run  # on use: loads Dask (see above)
 
     return run(path_or_df, cluster=cluster, workers=workers, **indices_kwargs)
 
 
 def expected_indices_distributed(path_or_df, *, cluster=None, workers=None, **kwargs):
     """``segreform.measure.expected_indices`` on a Dask cluster; see :mod:`segreform.scale.dask_backend`."""
-    from segreform.scale.dask_backend import expected_indices_distributed as run
+    from segreform.scale.dask_backend import expected_indices_distributed as run  # on use: loads Dask (see above)
 
     return run(path_or_df, cluster=cluster, workers=workers, **kwargs)
 
 
 def __getattr__(name: str):
     if name in {"SyntheticSpec", "synthetic_population", "synthetic_dask", "write_synthetic_parquet"}:
-        from segreform.scale import synthetic
+        from segreform.scale import synthetic  # on use: keeps `import segreform.scale` light
 
         return getattr(synthetic, name)
     raise AttributeError(f"module 'segreform.scale' has no attribute {name!r}")

@@ -12,7 +12,7 @@ __all__ = ["connect", "local_cluster", "wait_with_progress"]
 
 def local_cluster(workers: int):
     """A loopback-only ``LocalCluster`` of ``workers`` processes with one thread each."""
-    from distributed import LocalCluster
+    from distributed import LocalCluster  # optional heavy dependency, on use
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive whole number, got {workers!r}")
@@ -38,7 +38,7 @@ def connect(cluster=None, workers: int | None = None) -> Iterator:
         Give either ``cluster`` or ``workers``; with neither, a client already made current in
         this process (``Client(...)``) is used.
     """
-    from distributed import Client, default_client
+    from distributed import Client, default_client  # optional heavy dependency, on use
 
     if cluster is not None and workers is not None:
         raise ValueError("give either cluster= (an address or client) or workers= (a local cluster), not both")
@@ -69,7 +69,7 @@ def connect(cluster=None, workers: int | None = None) -> Iterator:
 
 def wait_with_progress(futures: Iterable, description: str, progress: bool) -> None:
     """Wait for ``futures`` with a progress bar; re-raise the first task error."""
-    from distributed import as_completed
+    from distributed import as_completed  # optional heavy dependency, on use
 
     futures = list(futures)
     with tqdm(total=len(futures), desc=description, unit="task", disable=not progress) as bar:

@@ -65,7 +65,7 @@ def read_frame(path_or_df, text_columns: Sequence[str] = ()):
     ``1``, ``01`` and ``1.0`` stay three ids, exactly as on one machine.
     """
     # dask.dataframe is imported on first use: `segreform --help` and the single-machine engine do without it.
-    import dask.dataframe as dd
+    import dask.dataframe as dd  # on use, see above
 
     if isinstance(path_or_df, dd.DataFrame):
         return path_or_df

@@ -42,7 +42,7 @@ def bespoke_shares_partitioned(x, y, counts, ks, partitions: int = 4, client=Non
     scheduler); ``halo`` the first halo width in coordinate units (default: estimated from a
     sample of locations). Returns ``(n, len(ks), n_groups)``.
     """
-    import dask
+    import dask  # optional heavy dependency, on use
 
     x, y, counts, k_values = checked_locations(x, y, counts, ks)
     totals = counts.sum(axis=0)

@@ -263,9 +263,9 @@ def write_synthetic_parquet(
     Returns the paths of the written parts.
     """
     # pyarrow on use (a heavy optional writer); tqdm with it, as everything else here runs without a bar.
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-    from tqdm.auto import tqdm
+    import pyarrow as pa  # on use, see above
+    import pyarrow.parquet as pq  # on use, see above
+    from tqdm.auto import tqdm  # on use, see above
 
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):

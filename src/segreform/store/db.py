@@ -81,7 +81,7 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
 
 def alembic_config(url: str):
-    from alembic.config import Config
+    from alembic.config import Config  # on use: Alembic loads only when the schema is migrated
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -91,7 +91,7 @@ def alembic_config(url: str):
 
 def upgrade(engine_or_url: Engine | str | None = None, revision: str = "head") -> None:
     """Bring the database schema to ``revision`` with Alembic."""
-    from alembic import command
+    from alembic import command  # on use: Alembic loads only when the schema is migrated
 
     if isinstance(engine_or_url, Engine):
         cfg = alembic_config(engine_or_url.url.render_as_string(hide_password=False))
