@@ -30,7 +30,6 @@ and sorts only those (a few thousand), otherwise it sorts the units.
 
 from __future__ import annotations
 
-import functools
 import os
 
 # OpenMP threads that spin between parallel calls steal the cores on a shared machine: many
@@ -41,9 +40,10 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numba
 import numpy as np
 
+from segreform.measure.share_terms import TABLE_MAX, lookup_tables, share_terms
+
 ABSDEV, ENTROPY, ATKINSON, ISOLATION, EXPOSURE, SQUARED, MUTUAL = range(7)
 N_SUMS = 7
-TABLE_MAX = 1024  # largest unit population whose (x, t) terms are tabulated
 PIECE_ROWS = 1 << 18  # rows per parallel task within a big segment
 HISTOGRAM_MIN_ROWS = 20_000  # a segment this large with whole counts: Gini via distinct (x, t)
 
@@ -103,62 +103,6 @@ def group_totals(x: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndar
     return _totals(x, start, stop, segment, bounds.shape[0] - 1, t), t
 
 
-@numba.njit(cache=True, nogil=True)
-def _binary_entropy(q):
-    a = -q * np.log(q) if q > 0.0 else 0.0
-    b = -(1.0 - q) * np.log1p(-q) if q < 1.0 else 0.0
-    return a + b
-
-
-@numba.njit(cache=True, nogil=True)
-def _share_terms(x, t, b):
-    """(binary entropy of p, (1-p)^(1-b) p^b, ln p) for one unit-group (t > 0)."""
-    p = x / t
-    q = min(max(p, 0.0), 1.0)
-    log_p = np.log(p) if x > 0 else 0.0
-    return _binary_entropy(q), (1.0 - p) ** (1.0 - b) * p**b, log_p
-
-
-@numba.njit(cache=True, nogil=True)
-def _tables(t_max, b):
-    size = (t_max + 1) * (t_max + 2) // 2
-    entropy = np.zeros(size)
-    atkinson = np.zeros(size)
-    log_p = np.zeros(size)
-    for t in range(1, t_max + 1):
-        base = t * (t + 1) // 2
-        for x in range(t + 1):
-            entropy[base + x], atkinson[base + x], log_p[base + x] = _share_terms(float(x), float(t), b)
-    return entropy, atkinson, log_p
-
-
-_NO_TABLES = (np.zeros(1), np.zeros(1), np.zeros(1))
-
-
-def _lookup_tables(t: np.ndarray, cells: int, atkinson_b: float) -> tuple[int, tuple[np.ndarray, ...]]:
-    """``(table_max, tables)`` for :func:`_unit_sums`: tabulated (x, t) terms when they pay for themselves.
-
-    A table for units up to ``table_max`` residents costs about as much as computing that many terms
-    directly, so small inputs (a bootstrap block, one kommun) skip it (``table_max`` 0), and tables are kept
-    per size (rounded up to a power of two) and Atkinson parameter instead of being rebuilt on every call:
-    rebuilding them made the barometer's 200 bootstrap draws per kommun take minutes. The terms are the
-    same either way, so the sums are too."""
-    t_max = float(t.max()) if t.size else 0.0
-    needed = int(min(TABLE_MAX, max(t_max, 1.0)))
-    table_max = min(TABLE_MAX, 1 << (needed - 1).bit_length())
-    if cells < (table_max + 1) * (table_max + 2) // 2:
-        return 0, _NO_TABLES
-    return table_max, _cached_tables(table_max, atkinson_b)
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_tables(table_max: int, atkinson_b: float) -> tuple[np.ndarray, ...]:
-    tables = _tables(table_max, atkinson_b)
-    for table in tables:
-        table.setflags(write=False)  # shared between calls and threads
-    return tables
-
-
 @numba.njit(cache=True, nogil=True, parallel=True)
 def _unit_sums(x, t, start, stop, segment, P, E, log_P, b, table_max, tab_entropy, tab_atkinson, tab_log):
     n_tasks = start.shape[0]
@@ -187,7 +131,7 @@ def _unit_sums(x, t, start, stop, segment, P, E, log_P, b, table_max, tab_entrop
                     atkinson_i = tab_atkinson[j]
                     log_p = tab_log[j]
                 else:
-                    entropy_i, atkinson_i, log_p = _share_terms(xi, ti, b)
+                    entropy_i, atkinson_i, log_p = share_terms(xi, ti, b)
                 p = xi / ti
                 gap = p - Pk
                 acc[ABSDEV, k], comp[ABSDEV, k] = _add(acc[ABSDEV, k], comp[ABSDEV, k], ti * abs(gap))
@@ -222,7 +166,7 @@ def unit_sums(x: np.ndarray, t: np.ndarray, bounds: np.ndarray, P: np.ndarray, a
         keep = ~skip[segment]
         start, stop, segment = start[keep], stop[keep], segment[keep]
     P_filled, E, log_P = _share_constants(P)
-    table_max, (tab_entropy, tab_atkinson, tab_log) = _lookup_tables(t, x.size, float(atkinson_b))
+    table_max, (tab_entropy, tab_atkinson, tab_log) = lookup_tables(t, x.size, float(atkinson_b))
     return _unit_sums(x, t, start, stop, segment, P_filled, E, log_P, float(atkinson_b), float(table_max),
                       tab_entropy, tab_atkinson, tab_log)
 
@@ -368,7 +312,7 @@ def _histogram_sums(histogram, P, E, log_P, b, t_max):
                 if m == 0:
                     continue
                 xi = float(xi_int)
-                entropy_i, atkinson_i, log_p = _share_terms(xi, ti, b)
+                entropy_i, atkinson_i, log_p = share_terms(xi, ti, b)
                 p = xi / ti
                 gap = p - Pk
                 acc[ABSDEV], comp[ABSDEV] = _add(acc[ABSDEV], comp[ABSDEV], m * (ti * abs(gap)))
