@@ -8,6 +8,16 @@ import numpy as np
 from numba import njit, prange
 
 
+@njit(inline="always")
+def _money_fits(i, rows, row_count, costs, spent, money_left):
+    """Whether application ``i`` still fits every money row it spends on (only those rows are checked)."""
+    for q in range(row_count[i]):
+        r = rows[i, q]
+        if spent[r] + costs[r, i] > money_left[r]:
+            return False
+    return True
+
+
 @njit(cache=True)
 def search(scores, costs, money_left, counts, hi_left, lo_left, weights, capacity, order, start_x, start_value,
             node_limit):
@@ -78,13 +88,7 @@ def search(scores, costs, money_left, counts, hi_left, lo_left, weights, capacit
                 i = order[t]
                 if scores[i] <= 0:
                     break
-                fits = True
-                for q in range(row_count[i]):
-                    r = rows[i, q]
-                    if spent[r] + costs[r, i] > money_left[r]:
-                        fits = False
-                        break
-                if not fits:
+                if not _money_fits(i, rows, row_count, costs, spent, money_left):
                     continue
                 if weights[i] <= left:
                     bound += scores[i]
@@ -96,12 +100,7 @@ def search(scores, costs, money_left, counts, hi_left, lo_left, weights, capacit
                 d -= 1
                 continue
             state[d] = 1
-            fits = True
-            for q in range(row_count[j]):
-                r = rows[j, q]
-                if spent[r] + costs[r, j] > money_left[r]:
-                    fits = False
-                    break
+            fits = _money_fits(j, rows, row_count, costs, spent, money_left)
             if fits:
                 for r in range(m):
                     if counted[r] + counts[r, j] > hi_left[r]:
