@@ -190,6 +190,8 @@ def px_release(
         readings: dict[str, tuple[float | None, str | None]] = {}
         for row in body:
             place = places.get(row.region)
+            if place is not None:
+                level_, version, code, relation = place
             for column, variable, cell in zip(columns, column_variables[row.dimensions], row.cells):
                 reading = readings.get(cell)
                 if reading is None:
@@ -205,7 +207,6 @@ def px_release(
                     value, marker = reading
                 if place is None or problems:
                     continue
-                level_, version, code, relation = place
                 year = column.year
                 records.append((variable, level_, version, code, year, value, marker, year, relation))
             if len(records) >= READ_CHUNK_ROWS:

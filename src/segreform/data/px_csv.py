@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
+import operator
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ class PxRow:
     line: int
     region: str
     dimensions: tuple[str, ...]
-    cells: list[str]
+    cells: tuple[str, ...]
 
 
 @dataclass
@@ -104,21 +105,62 @@ def _refuse_utf8_line_read_as_another(raw: bytes, source: str, number: int, enco
 
 
 def _decoded_lines(path: Path, source: str, encoding: str) -> Iterator[str]:
-    """The file's lines decoded strictly, one at a time (as :func:`decode` does for a whole text)."""
+    """The file's lines decoded strictly, one at a time (as :func:`decode` does for a whole text).
+
+    UTF-8 files are decoded a block of whole lines at a time (a 46 MB export has a million lines, and a call per
+    line was a large part of reading it); a block that does not decode, or keeps a carriage return that is not
+    part of a line end, is read again line by line so that errors and line numbers are exactly those of the
+    line-by-line reading.
+    """
     utf8 = _is_utf8(encoding)
+    number = 0
     with path.open("rb") as stream:
-        for number, raw in enumerate(stream, start=1):
-            if number == 1 and raw.startswith(codecs.BOM_UTF8) and not utf8:
+        while block := stream.readlines(_BLOCK_BYTES):
+            if number == 0 and block[0].startswith(codecs.BOM_UTF8) and not utf8:
                 raise _utf8_bom_refused(source, encoding)
-            try:
-                text = raw.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise _undecodable(source, number, exc.start + 1, raw[exc.start], encoding) from None
-            if not utf8:
-                _refuse_utf8_line_read_as_another(raw, source, number, encoding)
-            if number == 1:
+            text = _whole_block(block) if utf8 else None
+            if text is None:
+                for raw in block:
+                    number += 1
+                    yield _decoded_line(raw, source, number, encoding, utf8)
+                continue
+            if number == 0:
                 text = text.lstrip("\ufeff")
-            yield _one_newline(text) if "\r" in text else text
+            lines = text.split("\n")
+            number += len(block)
+            last = lines.pop()  # "" when the block ends with a newline, else the file's last line
+            yield from [line + "\n" for line in lines]
+            if last:
+                yield last
+
+
+_BLOCK_BYTES = 1 << 20
+
+
+def _whole_block(block: list[bytes]) -> str | None:
+    """The block's lines decoded as UTF-8 with PX-Web's line ends made one newline, or None where that is not
+    safe to do for the whole block at once."""
+    try:
+        text = b"".join(block).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\r\n", "\n").replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    return text
+
+
+def _decoded_line(raw: bytes, source: str, number: int, encoding: str, utf8: bool) -> str:
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise _undecodable(source, number, exc.start + 1, raw[exc.start], encoding) from None
+    if not utf8:
+        _refuse_utf8_line_read_as_another(raw, source, number, encoding)
+    if number == 1:
+        text = text.lstrip("\ufeff")
+    return _one_newline(text) if "\r" in text else text
 
 
 def _one_newline(text: str) -> str:
@@ -188,23 +230,42 @@ def stream_px_csv(path: str | Path, encoding: str = "utf-8") -> tuple[PxTable, I
 def _body_rows(table: PxTable, records, region_index: int, dimension_indexes: list[int]) -> Iterator[PxRow]:
     source, header = table.source, table.header
     width = len(header)
-    year_indexes = [c.index for c in table.year_columns]
+    # Per row only what a valid row needs (a million rows in a large export); the dimension labels repeat, so
+    # each distinct combination is stripped once.
+    dimensions_of = _picker(dimension_indexes)
+    cells_of = _picker([c.index for c in table.year_columns])
+    stripped: dict[tuple[str, ...], tuple[str, ...]] = {}
     problems: list[Problem] = []
     for line, record in records:
-        if not "".join(record).strip():
-            break
         if len(record) != width:
+            if not "".join(record).strip():
+                break
             problems.append(Problem(source, line, None, f"expected {width} fields as in the header, found {len(record)}"))
             continue
         region = record[region_index]
         if not region.strip():
+            if not "".join(record).strip():
+                break
             problems.append(Problem(source, line, header[region_index] or "region", "empty region label"))
             continue
-        yield PxRow(line, region, tuple([record[i].strip() for i in dimension_indexes]),
-                    [record[i] for i in year_indexes])
+        raw = dimensions_of(record)
+        dimensions = stripped.get(raw)
+        if dimensions is None:
+            dimensions = stripped[raw] = tuple(label.strip() for label in raw)
+        yield PxRow(line, region, dimensions, cells_of(record))
     if problems:
         raise DataInputError(problems)
     table.footer_notes, table.footer_fields = _footer([record for _, record in records])
+
+
+def _picker(indexes: list[int]):
+    """A function that returns the record's cells at ``indexes`` as a tuple (also for one or none)."""
+    if not indexes:
+        return lambda record: ()
+    if len(indexes) == 1:
+        only = indexes[0]
+        return lambda record: (record[only],)
+    return operator.itemgetter(*indexes)
 
 
 def _footer(records: list[list[str]]) -> tuple[list[str], dict[str, str]]:
