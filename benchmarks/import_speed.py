@@ -53,13 +53,16 @@ def generate(target: Path, megabytes: float) -> int:
     return rows
 
 
-def run(command: list[str], env: dict) -> tuple[float, float, int, str]:
-    """(seconds, peak RSS in MB, exit code, output) of a child process."""
+def run(command: list[str], env: dict) -> tuple[float, float, int, str, float]:
+    """(seconds, peak RSS in MB, exit code, output, CPU seconds) of a child process.
+
+    The CPU time (user + system) is printed beside the wall time: on a shared machine it varies much less."""
     started = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = child.stdout.read().decode("utf-8", "replace")
     _pid, status, usage = os.wait4(child.pid, 0)
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), output
+    return (time.perf_counter() - started, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), output,
+            usage.ru_utime + usage.ru_stime)
 
 
 def main() -> None:
@@ -77,16 +80,16 @@ def main() -> None:
         print(f"generated {export} ({export.stat().st_size / 1e6:.1f} MB, {rows:,} rows × 4 years)")
     url = args.database or f"sqlite:///{workdir / 'import.sqlite'}"
     env = {**os.environ, "SEGREFORM_DATABASE_URL": url}
-    seconds, rss, code, output = run([sys.executable, "-m", "segreform", "init", "--quiet"], env)
+    seconds, rss, code, output, _cpu = run([sys.executable, "-m", "segreform", "init", "--quiet"], env)
     if code != 0:
         sys.exit(f"init failed ({code}):\n{output}")
     print(f"init: {seconds:.1f} s")
-    seconds, rss, code, output = run(
+    seconds, rss, code, output, cpu = run(
         [sys.executable, "-m", "segreform", "import", "px", str(export), "--name", f"bench_{time.time_ns()}"], env
     )
     print(output.strip()[-2000:])
     print(f"import px {export.stat().st_size / 1e6:.1f} MB into {url.split(':')[0]}: exit {code}, "
-          f"{seconds:.1f} s, peak RSS {rss:,.0f} MB")
+          f"{seconds:.1f} s ({cpu:.1f} s CPU), peak RSS {rss:,.0f} MB, load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
