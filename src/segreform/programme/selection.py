@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from segreform.programme.applications import area_codes, get_application, yearly_amounts
 from segreform.programme.audit import record
 from segreform.programme.clock import utcnow
+from segreform.programme.decisions import refuse_if_ineligible
+from segreform.programme.definition import rules_for_year
 from segreform.programme.errors import BudgetExceeded, InvalidInput, NotFound, ProgrammeError, WrongState, require
 from segreform.programme.ledger import committed, position, reform_limit
 from segreform.programme.money import format_sek
@@ -25,6 +27,7 @@ from segreform.programme import explanations
 from segreform.programme.review import summarise
 from segreform.programme.selection_core import CoreSolver
 from segreform.programme.selection_model import SCORE_TOLERANCE, Candidate, Constraints, SelectionModel
+from segreform.programme.stability import selection_probabilities
 from segreform.store.models.programme import (
     Application,
     Call,
@@ -158,8 +161,6 @@ def candidates_for_year(db: Session, year: int, eligible: dict[str, bool] | None
     programme definition's ``selection`` rule for the year). An application found ineligible at submission (or by
     ``eligible``, a kommunkod -> bool map) never enters the selection.
     """
-    from segreform.programme.definition import rules_for_year
-
     weights = rules_for_year(db, year)["selection"]
     rows = db.execute(select(Application, Organisation).join(Call, Call.id == Application.call_id)
                       .join(Organisation, Organisation.id == Application.organisation_id)
@@ -223,9 +224,6 @@ def run_selection(db: Session, *, year: int, actor: str, min_per_area: dict[str,
         budgets[year] = min(budgets[year], budget_ore)
     constraints = Constraints(budgets, min_per_area or {}, max_per_area or {}, max_per_county, reform_budgets)
     selection = select_applications(candidates, constraints, progress)
-    from segreform.programme.definition import rules_for_year
-    from segreform.programme.stability import selection_probabilities
-
     rule = rules_for_year(db, year)["selection"]
     draws = rule["stability_draws"] if stability_draws is None else stability_draws
     probabilities = selection_probabilities(candidates, constraints, quality_weight=rule["quality_weight"],
@@ -263,8 +261,6 @@ def override(db: Session, *, run_id: int, application_id: int, include: bool, re
     if item.selected == include:
         raise WrongState(f"application {application_id} is already {'in' if include else 'out'}")
     if include:
-        from segreform.programme.decisions import refuse_if_ineligible
-
         refuse_if_ineligible(get_application(db, application_id))  # no override makes an ineligible one fundable
         _check_override_fits(db, run, application_id)
     item.selected, item.overridden = include, True

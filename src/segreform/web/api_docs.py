@@ -16,7 +16,7 @@ ASSETS_URL = "/static/api-docs"
 
 
 def assets_dir() -> Path:
-    import fastapi_offline
+    import fastapi_offline  # only where the API docs are served (it imports FastAPI's docs machinery)
 
     return Path(fastapi_offline.__file__).parent / "static"
 

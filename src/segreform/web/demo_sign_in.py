@@ -14,7 +14,7 @@ def demo_sign_in(request: Request):
     if not getattr(request.app.state, "show_demo_accounts", False):
         return None
     try:
-        from segreform.programme.demo import demo_accounts
+        from segreform.programme.demo import demo_accounts  # the demo module is optional in a deployment
     except ImportError:
         return None
     return demo_accounts(request.app.state.engine)

@@ -11,12 +11,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from segreform.programme import users as people, worklists
 from segreform.programme.accounts import ROLES
 from segreform.programme.errors import InvalidInput, NotFound
 from segreform.store import session as db_session, transaction
-from segreform.store.models.programme import Organisation, User
+from segreform.store.models.evaluation import ResearcherArea
+from segreform.store.models.programme import DevelopmentArea, Organisation, User
 from segreform.web.auth import current_user, require_role, verify_csrf
 from segreform.web.i18n import language
 from segreform.web.messages import detail as error_detail
@@ -315,16 +317,8 @@ def user_area_api(request: Request, user_id: RowId, body: AreaBody, user: User =
 
 
 def _areas(db, user_id: int) -> list[str]:
-    from sqlalchemy import select
-
-    from segreform.store.models.evaluation import ResearcherArea
-
     return list(db.scalars(select(ResearcherArea.development_area).where(ResearcherArea.user_id == user_id)))
 
 
 def _development_areas(db):
-    from sqlalchemy import select
-
-    from segreform.store.models.programme import DevelopmentArea
-
     return list(db.scalars(select(DevelopmentArea).order_by(DevelopmentArea.code)))

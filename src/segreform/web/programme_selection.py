@@ -11,9 +11,11 @@ from segreform.programme import decisions, definition, explanations, selection
 from segreform.programme.errors import ProgrammeError
 from segreform.programme.validation import FormErrors, Message as M
 from segreform.store import session as db_session, transaction
-from segreform.store.models.programme import Application, Call, ProgrammeYear, Reform, SelectionItem, SelectionRun, User
+from segreform.store.models.programme import (
+    Application, Call, Grant, Organisation, ProgrammeYear, Reform, SelectionItem, SelectionRun, User,
+)
 from segreform.web.auth import require_role, verify_csrf
-from segreform.web.i18n import language
+from segreform.web.i18n import formats_for, language
 from segreform.web.params import MAX_YEAR, MIN_YEAR, RowId
 from segreform.web.programme_year_base import (
     api_act,
@@ -37,7 +39,7 @@ def _reform_namer(db, lang: str):
 
 
 def _renderer(db, lang: str):
-    fmt = formats_for_lang(lang)
+    fmt = formats_for(lang)
     tr = translator(lang)
     namer = _reform_namer(db, lang)
     def render(reason: dict) -> str:
@@ -49,12 +51,6 @@ def _renderer(db, lang: str):
     return render
 
 
-def formats_for_lang(lang: str):
-    from segreform.web.i18n import formats_for
-
-    return formats_for(lang)
-
-
 def _run_view(db, run: SelectionRun, lang: str) -> dict:
     render = _renderer(db, lang)
     namer = _reform_namer(db, lang)
@@ -62,8 +58,6 @@ def _run_view(db, run: SelectionRun, lang: str) -> dict:
     for item in db.scalars(select(SelectionItem).where(SelectionItem.run_id == run.id)
                            .order_by(SelectionItem.selected.desc(), SelectionItem.application_id)):
         application = db.get(Application, item.application_id)
-        from segreform.store.models.programme import Grant, Organisation
-
         grant = db.scalar(select(Grant).where(Grant.application_id == item.application_id))
         reason = item.reason or {}
         items.append({"application_id": item.application_id,

@@ -10,6 +10,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from segreform.research import report_jobs
+from segreform.research.plans import get_plan
+from segreform.research.runs import list_runs
+from segreform.store import session
+from segreform.store.models.evaluation import EvaluationRun
 from segreform.web.auth import csrf_token, current_user, remember_login_csrf, verify_csrf
 from segreform.web.i18n import gettext, language, render
 from segreform.web.params import RowId
@@ -26,17 +30,13 @@ def _wants_json(request: Request) -> bool:
 
 def _printer(request: Request):
     # Tests swap in their own printer; production prints with headless chromium.
-    from segreform.research.report import html_to_pdf
+    from segreform.research.report import html_to_pdf  # loads the PDF printer only when a report is printed
 
     return getattr(request.app.state, "print_pdf", html_to_pdf)
 
 
 def _standalone_html(engine, run_id: int) -> str:
     """A queued run's report with plotly inlined, for printing (access was checked when the job was queued)."""
-    from segreform.research.plans import get_plan
-    from segreform.research.runs import list_runs
-    from segreform.store import session
-    from segreform.store.models.evaluation import EvaluationRun
 
     with session(engine) as db:
         plan_id = db.get(EvaluationRun, run_id).plan_id
