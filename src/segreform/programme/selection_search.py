@@ -9,6 +9,16 @@ from numba import njit, prange
 
 
 @njit(inline="always")
+def _take(j, x, spent, counted, costs, counts):
+    """Put application ``j`` in the selection ``x`` and add what it spends and counts."""
+    x[j] = 1
+    for r in range(costs.shape[0]):
+        spent[r] += costs[r, j]
+    for r in range(counts.shape[0]):
+        counted[r] += counts[r, j]
+
+
+@njit(inline="always")
 def _money_fits(i, rows, row_count, costs, spent, money_left):
     """Whether application ``i`` still fits every money row it spends on (only those rows are checked)."""
     for q in range(row_count[i]):
@@ -107,11 +117,7 @@ def search(scores, costs, money_left, counts, hi_left, lo_left, weights, capacit
                         fits = False
                         break
             if fits:
-                x[j] = 1
-                for r in range(k):
-                    spent[r] += costs[r, j]
-                for r in range(m):
-                    counted[r] += counts[r, j]
+                _take(j, x, spent, counted, costs, counts)
                 value += scores[j]
                 used += weights[j]
                 state[d + 1] = 0
@@ -228,8 +234,4 @@ def greedy_fill(scores, costs, limits, counts, hi, x, free, order, spent, counte
             if counted[r] + counts[r, j] > hi[r]:
                 fits = False
         if fits:
-            x[j] = 1
-            for r in range(k):
-                spent[r] += costs[r, j]
-            for r in range(m):
-                counted[r] += counts[r, j]
+            _take(j, x, spent, counted, costs, counts)
