@@ -9,8 +9,6 @@ chart and is the base year of the trend.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -59,29 +57,8 @@ def trend(years: list[int], values: list[float], direction: str, start: int = PR
     return {**result, "verdict": verdict}
 
 
-_DERIVED: OrderedDict[tuple[int, str], tuple[pd.DataFrame, object]] = OrderedDict()
-_DERIVED_LOCK = threading.Lock()
-_DERIVED_SIZE = 1024  # frames of a snapshot (about 60 indicators x 3 levels), with room for the next one
-
-
-def _derived(frame: pd.DataFrame, kind: str, compute):
-    """``compute(frame)``, kept while ``frame`` (a snapshot's cached table) is: a kommun page reads the same
-    tables for every kommun, so each is grouped once instead of filtered on every page."""
-    key = (id(frame), kind)
-    with _DERIVED_LOCK:
-        hit = _DERIVED.get(key)
-        if hit is not None and hit[0] is frame:
-            _DERIVED.move_to_end(key)
-            return hit[1]
-    value = compute(frame)
-    with _DERIVED_LOCK:
-        _DERIVED[key] = (frame, value)  # the frame is held so that its id is not reused while cached
-        while len(_DERIVED) > _DERIVED_SIZE:
-            _DERIVED.popitem(last=False)
-    return value
-
-
-def _by_code(values: pd.DataFrame) -> dict[str, tuple[list[int], list[float]]]:
+def lines_by_code(values: pd.DataFrame) -> dict[str, tuple[list[int], list[float]]]:
+    """``{code: (years, values)}`` of a DataFrame[code, year, value], years ascending, missing values left out."""
     known = values[values["value"].notna()].sort_values(["code", "year"], kind="stable")
     codes = known["code"].to_numpy()
     years = known["year"].to_numpy().astype(int)
@@ -92,8 +69,8 @@ def _by_code(values: pd.DataFrame) -> dict[str, tuple[list[int], list[float]]]:
     return {str(codes[a]): (years[a:b].tolist(), numbers[a:b].tolist()) for a, b in zip(starts[:-1], starts[1:])}
 
 
-def _line(values: pd.DataFrame, code: str, name: str) -> dict | None:
-    found = _derived(values, "by_code", _by_code).get(code)
+def _line(lines: dict, code: str, name: str) -> dict | None:
+    found = lines.get(code)
     if found is None:
         return None
     return {"code": code, "name": name, "years": list(found[0]), "values": list(found[1])}
@@ -113,14 +90,16 @@ def kommun_series(data, code: str, lang: str, nation_name: str, compare: tuple[s
         for item in area.indicators:
             if "kommun" not in item.levels:
                 continue
-            values = data.indicator_values(item, "kommun")
+            values = data.cached(("series-lines", item.id, "kommun"),
+                             lambda: lines_by_code(data.indicator_values(item, "kommun")))
             own = _line(values, code, names.get(code, code))
             if own is None:
                 continue
             lines = [own]
             lines += [line for other in compare if (line := _line(values, other, names.get(other, other)))]
             if "riket" in item.levels:
-                nation = _line(data.indicator_values(item, "riket"), "00", nation_name)
+                nation = _line(data.cached(("series-lines", item.id, "riket"),
+                                       lambda: lines_by_code(data.indicator_values(item, "riket"))), "00", nation_name)
                 if nation:
                     lines.append(nation)
             items.append({
@@ -137,7 +116,7 @@ def kommun_series(data, code: str, lang: str, nation_name: str, compare: tuple[s
 
 
 def _outcome_group(data, code: str, lang: str, nation_name: str, compare: tuple[str, ...]) -> dict | None:
-    stored = _derived(data.observations, "outcomes", _outcome_tables)
+    stored = data.cached(("series-outcomes",), lambda: _outcome_tables(data.observations))
     if not stored:
         return None
     names = data.area_names
@@ -163,14 +142,14 @@ def _outcome_group(data, code: str, lang: str, nation_name: str, compare: tuple[
     return {"key": "segregation", "label": OUTCOME_GROUP.get(lang) or OUTCOME_GROUP["sv"], "indicators": items}
 
 
-def _outcome_tables(frame: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, pd.DataFrame, str, str]]:
-    """Per stored outcome variable: its kommun rows, its Riket rows, its source and its dataset."""
+def _outcome_tables(frame: pd.DataFrame) -> dict[str, tuple[dict, dict, str, str]]:
+    """Per stored outcome variable: its kommun lines, its Riket lines, its source and its dataset."""
     stored = frame[frame["variable"].isin(list(OUTCOME_DATASET_VARIABLES))].rename(columns={"area_code": "code"})
     tables = {}
     for variable, rows in stored.groupby("variable", sort=False):
         source = str(rows["source"].iloc[0]) if "source" in rows.columns else ""
-        tables[str(variable)] = (rows[rows["level"] == "kommun"], rows[rows["level"] == "riket"], source,
-                                 str(rows["dataset"].iloc[0]))
+        tables[str(variable)] = (lines_by_code(rows[rows["level"] == "kommun"]),
+                                 lines_by_code(rows[rows["level"] == "riket"]), source, str(rows["dataset"].iloc[0]))
     return tables
 
 

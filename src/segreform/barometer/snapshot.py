@@ -70,6 +70,12 @@ class Snapshot(Places, PoliceAreas, AreaTypes, IndicatorValues, Segregation, Map
         frame["year"] = frame["year"].astype(int)
         return frame
 
+    def cached(self, key: tuple, compute):
+        """``compute()``, computed once per snapshot under ``key`` (what pages derive from its tables)."""
+        if key not in self._layer_cache:
+            self._layer_cache[key] = compute()
+        return self._layer_cache[key]
+
     def warm(self) -> None:
         """Compute what the pages need (overview layers, kommun areas, indices with intervals) now."""
         if not self.has_data:
