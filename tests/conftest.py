@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from store_cleanup import empty_all_tables
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_ADMIN_URL = os.environ.get(
     "SEGREFORM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -88,14 +90,11 @@ def database_url(request, tmp_path_factory):
 @pytest.fixture
 def engine(database_url):
     """An engine on the session's database; every table is emptied after the test."""
-    from segreform.store import Base, make_engine
-    import segreform.store.models  # noqa: F401
+    from segreform.store import make_engine
 
     eng = make_engine(database_url)
     yield eng
-    with eng.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+    empty_all_tables(eng)
     eng.dispose()
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from store_cleanup import empty_all_tables
 
 from segreform.data import bundled, kommun_series, outcomes, police_panel
 from segreform.data.errors import DataInputError
@@ -111,14 +112,12 @@ def test_a_bad_value_names_the_file_line_and_field(tmp_path):
 @pytest.fixture(scope="module")
 def loaded(database_url):
     from segreform.data.loader import ensure_initialised
-    from segreform.store import Base, make_engine
+    from segreform.store import make_engine
 
     engine = make_engine(database_url)
     ensure_initialised(engine, progress=False)
     yield engine
-    with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+    empty_all_tables(engine)
     engine.dispose()
 
 

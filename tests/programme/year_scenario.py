@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from segreform.programme import accounts
 from segreform.programme.seeding import ensure_municipality, seed_programme
-from segreform.store import Base, transaction
+from segreform.store import transaction
+from store_cleanup import empty_all_tables
 
 PASSWORD = "a-long-scenario-password"
 PEOPLE = {
@@ -41,11 +42,7 @@ def prepare(engine, *, only_admin: bool = False) -> None:
 
 
 def empty(engine) -> None:
-    import segreform.store.models  # noqa: F401
-
-    with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+    empty_all_tables(engine)
 
 
 def invented_years_yaml() -> str:

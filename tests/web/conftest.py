@@ -10,14 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-
-def _empty_all_tables(engine) -> None:
-    from segreform.store import Base
-    import segreform.store.models  # noqa: F401
-
-    with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+from store_cleanup import empty_all_tables
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +22,7 @@ def loaded_engine(database_url):
     engine = make_engine(database_url)
     ensure_initialised(engine, progress=False)
     yield engine
-    _empty_all_tables(engine)
+    empty_all_tables(engine)
     engine.dispose()
 
 
