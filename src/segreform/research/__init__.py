@@ -12,9 +12,10 @@ package registers nothing.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from segreform.data.writer import on_import
+from segreform.store.models.evaluation import EvaluationPlan
 
 __all__ = ["install", "rerun_on_import"]
 
@@ -26,7 +27,10 @@ def install() -> None:
 
 def rerun_on_import(engine: Engine, result) -> str | None:
     """After-import step: re-run the registered plans whose data changed; a note for the user, if any ran."""
-    # Imported when data are imported, not at start-up: the estimators (numba) and the programme take
+    with engine.connect() as conn:
+        if conn.execute(select(EvaluationPlan.id).limit(1)).first() is None:
+            return None  # no plan to re-run (the usual case of an import): the estimators need not load
+    # Imported when a plan may re-run, not at start-up: the estimators (numba) and the programme take
     # seconds to load, and most commands never import data.
     from segreform.research.runs import rerun_after_import  # on use, see above
 

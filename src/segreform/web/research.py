@@ -305,8 +305,6 @@ def run_plan_form(request: Request, plan_id: RowId):
 def plan_figures(plan, runs) -> list[dict]:
     """Plotly figures (as JSON) for the plan page: the latest successful run's event study or gap plot and its
     placebo distribution, and the MDE's placebo estimates."""
-
-
     figures = []
     latest = next((r for r in runs if r.result is not None), None)
     if latest is not None:
