@@ -166,12 +166,9 @@ def write_release(engine: Engine, release: Release, *, progress: bool = False,
     discard_stale_staging(engine)
     with transaction(engine) as db:
         conn = db.connection()
-        unchanged = _unchanged_or_clash(conn, release)
+        unchanged = _start(conn, release, before_write)
         if unchanged is not None:
             return unchanged
-        if before_write is not None:
-            before_write(conn)
-        _check_areas_exist(conn, release)
         staging_id = _insert_dataset(conn, release, name=f"{STAGING_PREFIX}{uuid.uuid4().hex}", is_current=False,
                                      rows=0, staging={**staging_owner(), "target": release.name})
     try:
@@ -206,16 +203,24 @@ def write_release(engine: Engine, release: Release, *, progress: bool = False,
     return _finished(engine, release, staging_id, stored, is_current)
 
 
+def _start(conn: Connection, release: Release, before_write: Callable[[Connection], None] | None) -> ImportResult | None:
+    """What both ways of writing do first: the result at once when the release is stored already (or clashes);
+    otherwise the caller's step runs and the release's areas are checked, and None is returned."""
+    unchanged = _unchanged_or_clash(conn, release)
+    if unchanged is None:
+        if before_write is not None:
+            before_write(conn)
+        _check_areas_exist(conn, release)
+    return unchanged
+
+
 def _write_in_one_transaction(engine: Engine, release: Release, progress: bool,
                               before_write: Callable[[Connection], None] | None) -> ImportResult:
     with transaction(engine) as db:
         conn = db.connection()
-        unchanged = _unchanged_or_clash(conn, release)
+        unchanged = _start(conn, release, before_write)
         if unchanged is not None:
             return unchanged
-        if before_write is not None:
-            before_write(conn)
-        _check_areas_exist(conn, release)
         is_current = _make_room_for(conn, release)
         dataset_id = _insert_dataset(conn, release, name=release.name, is_current=is_current,
                                      rows=len(release.observations))
