@@ -69,6 +69,11 @@ def lines_by_code(values: pd.DataFrame) -> dict[str, tuple[list[int], list[float
     return {str(codes[a]): (years[a:b].tolist(), numbers[a:b].tolist()) for a, b in zip(starts[:-1], starts[1:])}
 
 
+def _indicator_lines(data, item, level: str) -> dict[str, tuple[list[int], list[float]]]:
+    """An indicator's lines at ``level``, grouped once per data snapshot (every kommun page reads them)."""
+    return data.cached(("series-lines", item.id, level), lambda: lines_by_code(data.indicator_values(item, level)))
+
+
 def _line(lines: dict, code: str, name: str) -> dict | None:
     found = lines.get(code)
     if found is None:
@@ -90,16 +95,14 @@ def kommun_series(data, code: str, lang: str, nation_name: str, compare: tuple[s
         for item in area.indicators:
             if "kommun" not in item.levels:
                 continue
-            values = data.cached(("series-lines", item.id, "kommun"),
-                             lambda: lines_by_code(data.indicator_values(item, "kommun")))
+            values = _indicator_lines(data, item, "kommun")
             own = _line(values, code, names.get(code, code))
             if own is None:
                 continue
             lines = [own]
             lines += [line for other in compare if (line := _line(values, other, names.get(other, other)))]
             if "riket" in item.levels:
-                nation = _line(data.cached(("series-lines", item.id, "riket"),
-                                       lambda: lines_by_code(data.indicator_values(item, "riket"))), "00", nation_name)
+                nation = _line(_indicator_lines(data, item, "riket"), "00", nation_name)
                 if nation:
                     lines.append(nation)
             items.append({

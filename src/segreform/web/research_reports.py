@@ -37,7 +37,6 @@ def _printer(request: Request):
 
 def _standalone_html(engine, run_id: int) -> str:
     """A queued run's report with plotly inlined, for printing (access was checked when the job was queued)."""
-
     with session(engine) as db:
         plan_id = db.get(EvaluationRun, run_id).plan_id
     run = next(r for r in list_runs(engine, plan_id) if r.id == run_id)
