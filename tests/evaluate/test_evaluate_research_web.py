@@ -232,3 +232,18 @@ def test_report_page_draws_its_figures_under_the_csp(workspace, engine, chromium
         finally:
             page.close()
     assert console == [], "\n".join(console)
+
+
+def test_refusals_read_in_the_pages_language(workspace):
+    anonymous = client_for(workspace["app"], None)
+    page = anonymous.get("/research?lang=sv", headers={"accept": "text/html"})
+    assert page.status_code == 401 and "logga in först" in page.text and "sign in first" not in page.text
+    assert anonymous.get("/api/research/plans").json()["detail"].startswith("sign in first")  # JSON: English
+    public = client_for(workspace["app"], "public@test.se")
+    page = public.get(f"/research/plans/{workspace['plan']}?lang=sv", headers={"accept": "text/html"})
+    assert page.status_code == 403 and "din roll (public) får inte se forskningsdelen" in page.text
+    other = client_for(workspace["app"], "other@test.se")
+    page = other.get(f"/research/plans/{workspace['plan']}?lang=sv", headers={"accept": "text/html"})
+    assert page.status_code == 403 and "du är inte knuten till utvecklingsområdet DA-SCHOOL" in page.text
+    page = other.get(f"/research/plans/{workspace['plan']}?lang=en", headers={"accept": "text/html"})
+    assert "you are not attached to development area DA-SCHOOL" in page.text

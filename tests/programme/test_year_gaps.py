@@ -76,3 +76,28 @@ def test_a_missing_object_reads_in_swedish_on_a_swedish_page(seeded):
     client = TestClient(create_app(seeded))
     page = client.get("/programme/meetings/2147483647?lang=sv", headers={"accept": "text/html"})
     assert page.status_code == 404 and "finns inte" in page.text, page.text[-600:]
+
+
+
+def test_missing_users_runs_and_applications_read_in_swedish(seeded):
+    import re
+
+    from segreform.programme import accounts
+
+    with transaction(seeded) as db:
+        accounts.create_user(db, email="admin@test.se", name="Admin", role="admin", password="a-long-test-password",
+                             actor="t")
+    client = TestClient(create_app(seeded))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/programme/login").text).group(1)
+    signed_in = client.post("/programme/login", data={"email": "admin@test.se", "password": "a-long-test-password",
+                                                      "csrf_token": token}, follow_redirects=False)
+    assert signed_in.status_code == 303
+    for path, swedish, english in (
+            ("/programme/selection/runs/2147483647", "urvalskörning 2147483647 finns inte",
+             "selection run 2147483647 does not exist"),
+            ("/programme/users/2147483647", "användare 2147483647 finns inte", "user 2147483647 does not exist"),
+            ("/programme/applications/2147483647/edit", "ansökan 2147483647 finns inte",
+             "application 2147483647 does not exist")):
+        page = client.get(f"{path}?lang=sv", headers={"accept": "text/html"})
+        assert page.status_code == 404 and swedish in page.text and english not in page.text, path
+        assert english in client.get(f"{path}?lang=en", headers={"accept": "text/html"}).text, path

@@ -37,9 +37,14 @@ class BudgetExceeded(ProgrammeError):
 
 def require(db, model, key, what: str):
     """``db.get(model, key)``, or :class:`NotFound` naming ``what`` and the key."""
-    from segreform.programme.validation import Message  # import cycle: validation imports errors
-
     found = db.get(model, key)
     if found is None:
-        raise NotFound(Message("%(what)s %(key)s does not exist", what=Message(what), key=key))
+        raise NotFound(missing_message(what, key))
     return found
+
+
+def missing_message(what: str, key):
+    """The refusal "call 7 does not exist", keeping its msgid so that a page shows it in its language."""
+    from segreform.programme.validation import Message  # import cycle: validation imports errors
+
+    return Message("%(what)s %(key)s does not exist", what=Message(what), key=key)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from segreform.programme import access, applications, ledger, networks
 from segreform.programme.accounts import ROLES
 from segreform.programme.eligibility import assess_municipalities
-from segreform.programme.errors import BudgetExceeded, NotAllowed, NotFound, ProgrammeError, WrongState
+from segreform.programme.errors import BudgetExceeded, NotAllowed, NotFound, ProgrammeError, WrongState, missing_message
 from segreform.programme.money import format_sek
 from segreform.store import session as db_session, transaction
 from segreform.store.models.programme import DevelopmentArea, FocusArea, ProgrammeYear, User
@@ -73,7 +73,7 @@ def application_for(db, user: User, application_id: int, action: str):
     application = applications.get_application(db, application_id)
     if not access.allowed(db, user, action, application):
         # Someone else's application looks the same as a missing one, so ids cannot be probed.
-        raise NotFound(f"application {application_id} does not exist") if action == "application.view" else NotAllowed(
+        raise NotFound(missing_message("application", application_id)) if action == "application.view" else NotAllowed(
             f"your role ({user.role}) may not do this to application {application_id}")
     return application
 

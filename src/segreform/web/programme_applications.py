@@ -17,7 +17,7 @@ from segreform.programme import access, applications, grants, ledger, review, se
 from segreform.programme import submission  # every field checked, eligibility evaluated with its evidence
 from segreform.programme.calls import criteria
 from segreform.programme.decisions import grant_one
-from segreform.programme.errors import InvalidInput, NotFound, ProgrammeError
+from segreform.programme.errors import InvalidInput, NotFound, ProgrammeError, missing_message
 from segreform.programme.money import parse_sek
 from segreform.store import session as db_session
 from segreform.store.models.programme import (
@@ -111,7 +111,7 @@ def attachment_download(request: Request, attachment_id: RowId, user: User = req
         attachment = db.get(Attachment, attachment_id)
         try:
             if attachment is None:
-                raise NotFound(f"attachment {attachment_id} does not exist")
+                raise NotFound(missing_message("attachment", attachment_id))
             application_for(db, user, attachment.application_id, "application.view")
         except NotFound as exc:
             raise HTTPException(status_code=404, detail=error_detail(exc)) from None
@@ -205,7 +205,7 @@ def review_conflict(request: Request, application_id: RowId, reason: str = Form(
     def work(db):
         # Only on an application the reviewer is assigned to (or already declared): others answer 404 as for view.
         if not access.allowed(db, user, "review.conflict", applications.get_application(db, application_id)):
-            raise NotFound(f"application {application_id} does not exist")
+            raise NotFound(missing_message("application", application_id))
         return review.declare_conflict(db, application_id=application_id, user_id=user.id, reason=reason,
                                        actor=user.email).id
 

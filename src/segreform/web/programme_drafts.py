@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from segreform.programme import access, applications, call_cycle, submission
 from segreform.programme.calls import get_call
-from segreform.programme.errors import NotFound, ProgrammeError, WrongState
+from segreform.programme.errors import NotFound, ProgrammeError, WrongState, missing_message
 from segreform.programme.validation import FormErrors, Message as M
 from segreform.store import session as db_session, transaction
 from segreform.store.models.programme import Application, Call, DevelopmentArea, Organisation, User
@@ -91,7 +91,7 @@ def _call_rows_by_id(db, call_id: int) -> dict:
 def apply_page(request: Request, call_id: RowId, user: User = require_role("application.create")):
     with db_session(request.app.state.engine) as db:
         if db.get(Call, call_id) is None:
-            raise HTTPException(status_code=404, detail=f"call {call_id} does not exist")
+            raise HTTPException(status_code=404, detail=missing_message("call", call_id))
     return _editor(request, call_id=call_id, application_id=None, user=user)
 
 
@@ -114,7 +114,7 @@ def _save(db, user: User, call: Call, values: dict, application_id: int | None, 
 def _own_draft(db, user: User, application_id: int) -> Application:
     application = db.get(Application, application_id)
     if application is None or not access.allowed(db, user, "application.edit", application):
-        raise NotFound(f"application {application_id} does not exist")
+        raise NotFound(missing_message("application", application_id))
     return application
 
 
@@ -147,7 +147,7 @@ async def _save_from_form(request: Request, user: User, call_id: int, applicatio
 async def apply_create(request: Request, call_id: RowId, user: User = require_role("application.create")):
     with db_session(request.app.state.engine) as db:
         if db.get(Call, call_id) is None:
-            raise HTTPException(status_code=404, detail=f"call {call_id} does not exist")
+            raise HTTPException(status_code=404, detail=missing_message("call", call_id))
     return await _save_from_form(request, user, call_id, None)
 
 
@@ -156,7 +156,7 @@ def edit_page(request: Request, application_id: RowId, user: User = require_role
     with db_session(request.app.state.engine) as db:
         application = db.get(Application, application_id)
         if application is None or not access.allowed(db, user, "application.view", application):
-            raise HTTPException(status_code=404, detail=f"application {application_id} does not exist")
+            raise HTTPException(status_code=404, detail=missing_message("application", application_id))
         call_id = application.call_id
     return _editor(request, call_id=call_id, application_id=application_id, user=user)
 
@@ -166,7 +166,7 @@ async def edit_save(request: Request, application_id: RowId, user: User = requir
     with db_session(request.app.state.engine) as db:
         application = db.get(Application, application_id)
         if application is None or not access.allowed(db, user, "application.edit", application):
-            raise HTTPException(status_code=404, detail=f"application {application_id} does not exist")
+            raise HTTPException(status_code=404, detail=missing_message("application", application_id))
         call_id = application.call_id
     return await _save_from_form(request, user, call_id, application_id)
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from segreform.programme import users as people, worklists
 from segreform.programme.accounts import ROLES
-from segreform.programme.errors import InvalidInput, NotFound
+from segreform.programme.errors import InvalidInput, NotFound, missing_message
 from segreform.store import session as db_session, transaction
 from segreform.store.models.evaluation import ResearcherArea
 from segreform.store.models.programme import DevelopmentArea, Organisation, User
@@ -137,7 +137,7 @@ def user_page(request: Request, user_id: RowId, user: User = ADMIN):
     with db_session(request.app.state.engine) as db:
         found = db.get(User, user_id)
         if found is None:
-            raise HTTPException(status_code=404, detail=f"user {user_id} does not exist")
+            raise HTTPException(status_code=404, detail=missing_message("user", user_id))
         return page(request, "programme/user.html", row=_user_row(db, found), errors={}, values={},
                     organisations=people.organisations(db), kinds=people.ROLE_ORGANISATION_KINDS,
                     areas=_areas(db, user_id), all_areas=_development_areas(db))

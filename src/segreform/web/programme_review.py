@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from segreform.programme import access, review
 from segreform.programme.calls import criteria
-from segreform.programme.errors import NotAllowed, NotFound, ProgrammeError, WrongState
+from segreform.programme.errors import NotAllowed, NotFound, ProgrammeError, WrongState, missing_message
 from segreform.programme.validation import FormErrors, Message as M
 from segreform.store import session as db_session, transaction
 from segreform.store.models.programme import (
@@ -100,7 +100,7 @@ def review_api(request: Request, user: User = require_role("review.assign", "rev
 def _scores(db, user: User, application_id: int, raw: dict) -> None:
     application = db.get(Application, application_id)
     if application is None or review.assignment_for(db, application_id, user.id) is None:
-        raise NotFound(f"application {application_id} does not exist")
+        raise NotFound(missing_message("application", application_id))
     conflict = db.scalar(select(ConflictDeclaration).where(ConflictDeclaration.application_id == application_id,
                                                            ConflictDeclaration.user_id == user.id))
     if conflict is not None:
@@ -200,7 +200,7 @@ def review_assign_api(request: Request, application_id: RowId, body: AssignIn,
 
 def _conflict(db, user: User, application_id: int, reason: str) -> int:
     if review.assignment_for(db, application_id, user.id) is None:
-        raise NotFound(f"application {application_id} does not exist")
+        raise NotFound(missing_message("application", application_id))
     if not reason.strip():
         raise FormErrors({"reason": M("say why there is a conflict of interest")})
     return review.declare_conflict(db, application_id=application_id, user_id=user.id, reason=reason.strip(),

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from segreform.programme import decisions, definition, explanations, selection
-from segreform.programme.errors import ProgrammeError
+from segreform.programme.errors import ProgrammeError, missing_message
 from segreform.programme.validation import FormErrors, Message as M
 from segreform.store import session as db_session, transaction
 from segreform.store.models.programme import (
@@ -113,7 +113,7 @@ def select_page(request: Request, user: User = require_role("selection.run")):
 def run_page(request: Request, run_id: RowId, user: User = require_role("selection.run")):
     with db_session(request.app.state.engine) as db:
         if db.get(SelectionRun, run_id) is None:
-            raise HTTPException(status_code=404, detail=f"selection run {run_id} does not exist")
+            raise HTTPException(status_code=404, detail=missing_message("selection run", run_id))
     return _select_page(request, run_id=run_id)
 
 
@@ -122,7 +122,7 @@ def run_api(request: Request, run_id: RowId, user: User = require_role("selectio
     with db_session(request.app.state.engine) as db:
         run = db.get(SelectionRun, run_id)
         if run is None:
-            raise HTTPException(status_code=404, detail=f"selection run {run_id} does not exist")
+            raise HTTPException(status_code=404, detail=missing_message("selection run", run_id))
         return _run_view(db, run, request.query_params.get("lang") if request.query_params.get("lang") in (
             "sv", "en") else "en")
 

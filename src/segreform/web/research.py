@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from segreform.barometer.indicators import all_indicators
 from segreform.evaluate.panel import DesignError
+from segreform.programme.validation import Message as M
 from segreform.research.plans import (
     COMPARISONS,
     ESTIMATORS,
@@ -52,9 +53,11 @@ add_nav_link("/research", pgettext_noop("menu", "Research"))
 def _user(request: Request):
     user = current_user(request)
     if user is None:
-        raise HTTPException(status_code=401, detail="sign in first (the research workspace is for researchers and programme staff)")
+        raise HTTPException(status_code=401,
+                            detail=M("sign in first (the research workspace is for researchers and programme staff)"))
     if user.role not in (*STAFF, "researcher"):
-        raise HTTPException(status_code=403, detail=f"your role ({user.role}) may not see the research workspace")
+        raise HTTPException(status_code=403,
+                            detail=M("your role (%(role)s) may not see the research workspace", role=user.role))
     return user
 
 
@@ -71,10 +74,11 @@ def _plan_for(request: Request, plan_id: int):
     try:
         plan = get_plan(request.app.state.engine, plan_id)
     except DesignError:
-        raise HTTPException(status_code=404, detail=f"there is no evaluation plan {plan_id}") from None
+        raise HTTPException(status_code=404, detail=M("there is no evaluation plan %(plan)s", plan=plan_id)) from None
     areas = _visible_areas(request, user)
     if areas is not None and plan.development_area not in areas:
-        raise HTTPException(status_code=403, detail=f"you are not attached to development area {plan.development_area}")
+        raise HTTPException(status_code=403, detail=M("you are not attached to development area %(area)s",
+                                                       area=plan.development_area))
     return plan
 
 
@@ -144,7 +148,7 @@ def plan_data(request: Request, plan_id: RowId, fmt: str):
         data.frame.to_parquet(buffer, index=False)
         return Response(buffer.getvalue(), media_type="application/vnd.apache.parquet",
                         headers={"Content-Disposition": f'attachment; filename="{name}.parquet"'})
-    raise HTTPException(status_code=404, detail="the analysis data set is offered as data.csv or data.parquet")
+    raise HTTPException(status_code=404, detail=M("the analysis data set is offered as data.csv or data.parquet"))
 
 
 @router.get("/research/plans/{plan_id}/codebook.csv")
@@ -160,7 +164,7 @@ def _run_for(request: Request, run_id: int):
         run = db.get(EvaluationRun, run_id)
         plan_id = run.plan_id if run else None
     if plan_id is None:
-        raise HTTPException(status_code=404, detail=f"there is no evaluation run {run_id}")
+        raise HTTPException(status_code=404, detail=M("there is no evaluation run %(run)s", run=run_id))
     plan = _plan_for(request, plan_id)
     found = next(r for r in list_runs(request.app.state.engine, plan_id) if r.id == run_id)
     return plan, found
@@ -182,7 +186,8 @@ def run_for(request: Request, run_id: int):
     """The run's plan and the run, when the signed-in user may see it (401/403/404 otherwise)."""
     plan, run = _run_for(request, run_id)
     if run.result is None:
-        raise HTTPException(status_code=409, detail=f"run {run_id} was refused: {run.message}")
+        raise HTTPException(status_code=409,
+                            detail=M("run %(run)s was refused: %(reason)s", run=run_id, reason=run.message))
     return plan, run
 
 
